@@ -91,6 +91,11 @@ func xor32(a *[32]byte, b [32]byte) (out [32]byte) {
 // random scalar; any uniform 32 bytes are equivalent, and drawing it directly
 // lets tests reproduce the deterministic known-answer vector.
 func (n *Network) Encrypt(round uint64, message []byte, rand io.Reader) ([]byte, error) {
+	// A zero Network has the point at infinity as its key; encrypting to it
+	// would publish the message to anyone.
+	if n.PublicKey.p.IsInfinity() {
+		return nil, fmt.Errorf("%w: point at infinity", ErrMalformedPublicKey)
+	}
 	var rnd [RandomnessSize]byte
 	if err := readRandom(rand, rnd[:]); err != nil {
 		return nil, err

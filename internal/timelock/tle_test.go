@@ -184,6 +184,13 @@ func TestParseRejectsBadPoints(t *testing.T) {
 	}
 }
 
+func TestEncryptRejectsZeroNetwork(t *testing.T) {
+	var zero Network
+	if _, err := zero.Encrypt(1, []byte("x"), nil); !errors.Is(err, ErrMalformedPublicKey) {
+		t.Fatalf("err = %v, want ErrMalformedPublicKey", err)
+	}
+}
+
 func TestEncryptRandomnessFailure(t *testing.T) {
 	_, err := Quicknet().Encrypt(1, []byte("x"), bytes.NewReader(make([]byte, RandomnessSize-1)))
 	if !errors.Is(err, ErrRandomness) {
