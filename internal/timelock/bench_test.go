@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// bench256 is a 256-uid weights payload with a 32-byte hotkey (1071 bytes).
+// bench256 is a 256-uid weights payload with a 32-byte hotkey (1069 bytes).
 func bench256(b *testing.B) []byte {
 	b.Helper()
 	p := WeightsPayload{UIDs: make([]uint16, 256), Values: make([]uint16, 256), VersionKey: 9003000}
