@@ -154,8 +154,12 @@ var quicknet = sync.OnceValue(func() *Network {
 })
 
 // Quicknet returns the drand quicknet network, the one subtensor's Drand pallet
-// follows. The returned value is shared: do not modify it.
-func Quicknet() *Network { return quicknet() }
+// follows. Each call returns a fresh copy, so a caller changing it cannot
+// affect another.
+func Quicknet() *Network {
+	n := *quicknet()
+	return &n
+}
 
 // VerifyRound checks that sig is the network's BLS signature for round:
 // e(sig, G2) == e(H(round), PK). It returns ErrInvalidSignature otherwise.

@@ -181,8 +181,9 @@ func Decrypt(ciphertext []byte, sig Signature) ([]byte, error) {
 
 // DecryptHex is Decrypt for hex text (an optional 0x prefix is accepted on
 // both): the ciphertext as found in a commit extrinsic or in storage, and the
-// round signature as drand's HTTP API or the chain's Drand.Pulses return it. It
-// also returns the plaintext as bytes; callers print it as they see fit. It
+// round signature as drand's HTTP API or the chain's Drand.Pulses return it.
+// It returns the raw plaintext; for a weights commit pass it to
+// DecodeWeightsPayload, for a timelocked commitment to DecodeCommitment. It
 // backs the `pylon timelock decrypt` debug command.
 func DecryptHex(ciphertextHex, signatureHex string) ([]byte, error) {
 	ct, err := decodeHex(ciphertextHex)
