@@ -146,10 +146,10 @@ func (n *Network) Encrypt(round uint64, message []byte, rand io.Reader) ([]byte,
 // Decrypt opens a tle ciphertext with the drand signature of the round it was
 // encrypted to. It never panics on malformed input.
 //
-// It accepts exactly what subtensor's tld accepts: the cipher suite is not
-// checked, and bytes after the cipher suite, or after the nonce inside the
-// body, are ignored, because arkworks deserialisation stops at the end of the
-// structure. Errors wrap ErrMalformedCiphertext, ErrWrongSignature or
+// It is as lenient as subtensor's tld, so that it answers "would the chain
+// open this?": the cipher suite is not checked, and bytes after the cipher
+// suite, or after the nonce inside the body, are ignored, because arkworks
+// deserialisation stops at the end of the structure. Errors wrap ErrMalformedCiphertext, ErrWrongSignature or
 // ErrBodyAuthentication.
 func Decrypt(ciphertext []byte, sig Signature) ([]byte, error) {
 	ct, err := parseCiphertext(ciphertext)
@@ -215,9 +215,9 @@ func parseCiphertext(b []byte) (*ciphertext, error) {
 		return nil, fmt.Errorf("%w: U: %w", ErrMalformedCiphertext, err)
 	}
 	rd := reader{b: b[uSize:]}
-	// tle accepts v and w of any length, but only 32-byte ones can decrypt
-	// (shorter ones make tld fail, longer ones make it panic), so anything
-	// else is rejected here.
+	// arkworks deserialises v and w of any length, but tld can only succeed
+	// with 32-byte ones (with a v of another length it even panics), so
+	// anything else is rejected here.
 	v, err := rd.vec("v")
 	if err != nil {
 		return nil, err
