@@ -81,19 +81,17 @@ func (c *CertificateKeypair) Sign(msg []byte) []byte {
 	return ed25519.Sign(priv, msg)
 }
 
-// String returns a description holding the public key only.
-func (c *CertificateKeypair) String() string {
-	if c == nil {
-		return "ed25519 certificate keypair <nil>"
-	}
-	return "ed25519 certificate keypair " + c.PublicKeyHex()
+// String returns a description holding the public key only. Like Keypair's,
+// the fmt methods have value receivers so values print this way too.
+func (c CertificateKeypair) String() string {
+	return "ed25519 certificate keypair " + hex.EncodeToString(c.pub[:])
 }
 
-// GoString keeps %#v from dumping the seed.
-func (c *CertificateKeypair) GoString() string { return c.String() }
+// GoString keeps %#v from dumping the fields.
+func (c CertificateKeypair) GoString() string { return c.String() }
 
 // Format makes every fmt verb print String.
-func (c *CertificateKeypair) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+func (c CertificateKeypair) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
 
 // LogValue makes slog record the public key only.
 func (c *CertificateKeypair) LogValue() slog.Value {

@@ -64,20 +64,17 @@ func Verify(pub [32]byte, msg []byte, sig [64]byte) bool {
 	return err == nil && ok
 }
 
-// String returns a description holding the SS58 address only.
-func (k *Keypair) String() string {
-	if k == nil {
-		return "sr25519 keypair <nil>"
-	}
-	return "sr25519 keypair " + k.SS58()
-}
+// String returns a description holding the SS58 address only. String,
+// GoString and Format have value receivers so that a Keypair value, not only
+// a pointer, prints this way.
+func (k Keypair) String() string { return "sr25519 keypair " + k.public.String() }
 
-// GoString keeps %#v from dumping the struct fields (the secret key).
-func (k *Keypair) GoString() string { return k.String() }
+// GoString keeps %#v from dumping the struct fields.
+func (k Keypair) GoString() string { return k.String() }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q, %x …) print String, so no
-// verb reaches the secret key through reflection.
-func (k *Keypair) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(k.String())) }
+// verb walks the fields by reflection. (A nil *Keypair prints as <nil>.)
+func (k Keypair) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(k.String())) }
 
 // LogValue makes slog record the address, never the fields.
 func (k *Keypair) LogValue() slog.Value {

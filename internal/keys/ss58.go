@@ -90,7 +90,8 @@ func EncodeSS58(pub [32]byte, prefix uint16) (string, error) {
 
 // DecodeSS58 decodes an SS58 address carrying a 32-byte public key and returns
 // its prefix. It checks the alphabet, the length, the checksum and rejects the
-// reserved prefixes 46 and 47. It does not enforce a network: see ParseAccountID.
+// reserved prefixes 46 and 47 and prefixes below 64 spelled in the two-byte
+// form. It does not enforce a network: see ParseAccountID.
 func DecodeSS58(address string) (prefix uint16, pub [32]byte, err error) {
 	p, id, err := decodeSS58(address)
 	return p, [32]byte(id), err
@@ -178,6 +179,11 @@ func decodeSS58[T string | []byte](address T) (uint16, AccountID, error) {
 		lower := (data[0] << 2) | (data[1] >> 6)
 		upper := data[1] & 0x3F
 		prefix, prefixLen = uint16(lower)|uint16(upper)<<8, 2
+		if prefix < 64 {
+			// sp-core would accept this second spelling of a one-byte
+			// prefix; refusing it keeps one string per (prefix, account).
+			return 0, AccountID{}, fmt.Errorf("%w: non-canonical two-byte prefix", ErrInvalidAddress)
+		}
 	default:
 		return 0, AccountID{}, fmt.Errorf("%w: invalid prefix byte", ErrInvalidAddress)
 	}
