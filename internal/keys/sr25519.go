@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -16,7 +17,9 @@ var signingContext = []byte("substrate")
 // reads the secret key.
 //
 // Printing a Keypair (fmt verbs, slog) shows its SS58 address only; the secret
-// key cannot be read back out of it.
+// key cannot be read back out of it. Build keypairs with the constructors
+// (KeypairFromSeed, KeypairFromMnemonic, KeypairFromPrivateKey,
+// KeypairFromURI, LoadKeyfile, LoadHotkey): the zero Keypair cannot sign.
 type Keypair struct {
 	secret *schnorrkel.SecretKey
 	public AccountID
@@ -42,6 +45,9 @@ func (k *Keypair) SS58() string { return k.public.String() }
 // randomised. Callers sign exactly what the chain verifies: the extrinsic
 // layer hashes payloads longer than 256 bytes itself.
 func (k *Keypair) Sign(msg []byte) ([64]byte, error) {
+	if k == nil || k.secret == nil {
+		return [64]byte{}, errors.New("keys: sr25519 sign: keypair has no secret key (build it with a constructor)")
+	}
 	sig, err := k.secret.Sign(schnorrkel.NewSigningContext(signingContext, msg))
 	if err != nil {
 		return [64]byte{}, fmt.Errorf("keys: sr25519 sign: %w", err)

@@ -252,6 +252,11 @@ func TestVectorSignatures(t *testing.T) {
 			t.Error("signature without the schnorrkel marker verifies")
 		}
 	}
+	// The zero Keypair refuses to sign instead of panicking.
+	var zero Keypair
+	if _, err := zero.Sign(msg); err == nil {
+		t.Error("zero Keypair signed")
+	}
 	// Garbage keys and signatures are rejected, never panic.
 	if Verify([32]byte{}, msg, unhex64(t, v.SigPolkadotJS)) {
 		t.Error("identity public key verifies")
