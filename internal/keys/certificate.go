@@ -14,8 +14,8 @@ import (
 const CertificateAlgorithmEd25519 = 1
 
 // CertificateKeypair is the Ed25519 keypair behind a neuron certificate. The
-// seed is the RFC 8032 private key; it is handed to the caller once (as
-// PrivateKeyHex) and otherwise never printed.
+// seed is the RFC 8032 private key; it leaves the keypair only through
+// PrivateKeyHex (the API returns it to the neuron that asked) and is never printed.
 type CertificateKeypair struct {
 	// seed sits behind a pointer so that even a CertificateKeypair value
 	// printed through reflection shows an address, not the seed.
