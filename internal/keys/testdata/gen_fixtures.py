@@ -4,9 +4,8 @@ Run through gen_fixtures.sh, which builds the two throwaway virtual environments
 
   btwallet  -> bittensor-wallet (Rust, sp-core/schnorrkel/libsodium), the wallet library
                btcli and the Bittensor SDK use today.
-  py7       -> substrate-interface (py-sr25519-bindings) with the keyfile serialiser of
-               bittensor 7.4.0 (bittensor/keyfile.py) copied verbatim below: the Python-era
-               json.dumps format with null fields.
+  py7       -> substrate-interface (py-sr25519-bindings) writing the Python-era
+               (bittensor <= 7.x) keyfile layout: json.dumps with null fields.
 
 Every key written here is a throwaway TEST key. Nothing here protects any funds.
 """
@@ -132,35 +131,24 @@ def gen_btwallet():
     save_expected(exp)
 
 
-# --- bittensor 7.4.0, bittensor/keyfile.py (verbatim) -----------------------------------
 def serialized_keypair_to_keyfile_data(keypair) -> bytes:
-    """Serializes keypair object into keyfile data.
+    # The Python-era (bittensor <= 7.x) keyfile layout: json.dumps with its default
+    # separators, the six fields in this order, "0x"-prefixed hex, and null for
+    # every field the keypair does not carry (e.g. no mnemonic for a URI key).
+    def hexed(b):
+        if not b:
+            return None
+        return "0x" + (b if isinstance(b, str) else b.hex())
 
-    Args:
-        keypair (bittensor.Keypair): The keypair object to be serialized.
-    Returns:
-        data (bytes): Serialized keypair data.
-    """
-    json_data = {
-        "accountId": "0x" + keypair.public_key.hex() if keypair.public_key else None,
-        "publicKey": "0x" + keypair.public_key.hex() if keypair.public_key else None,
-        "privateKey": "0x" + keypair.private_key.hex() if keypair.private_key else None,
-        "secretPhrase": keypair.mnemonic if keypair.mnemonic else None,
-        "secretSeed": (
-            "0x"
-            + (
-                keypair.seed_hex
-                if isinstance(keypair.seed_hex, str)
-                else keypair.seed_hex.hex()
-            )
-            if keypair.seed_hex
-            else None
-        ),
-        "ss58Address": keypair.ss58_address if keypair.ss58_address else None,
+    fields = {
+        "accountId": hexed(keypair.public_key),
+        "publicKey": hexed(keypair.public_key),
+        "privateKey": hexed(keypair.private_key),
+        "secretPhrase": keypair.mnemonic or None,
+        "secretSeed": hexed(keypair.seed_hex),
+        "ss58Address": keypair.ss58_address or None,
     }
-    data = json.dumps(json_data).encode()
-    return data
-# --- end of bittensor 7.4.0 code ---------------------------------------------------------
+    return json.dumps(fields).encode()
 
 
 def gen_py7():
