@@ -31,11 +31,11 @@ type Problem struct {
 	// line for the request.
 	RequestID string `json:"request_id,omitempty" doc:"The request id, as in the X-Request-ID header and the server log."`
 	// Errors lists the individual validation failures, if any.
-	Errors []ProblemError `json:"errors,omitempty" doc:"Individual validation failures."`
+	Errors []ProblemItem `json:"errors,omitempty" doc:"Individual validation failures."`
 }
 
-// ProblemError is one validation failure inside a Problem.
-type ProblemError struct {
+// ProblemItem is one validation failure inside a Problem.
+type ProblemItem struct {
 	// Message says what is wrong.
 	Message string `json:"message" doc:"What is wrong."`
 	// Location says where, e.g. "path.netuid", "header.X-Pylon-Timeout" or
