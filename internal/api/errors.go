@@ -162,12 +162,12 @@ func detailWithItems(detail string, items []pylon.ProblemItem) string {
 
 // writeProblem answers a request outside huma (unknown route, bad timeout
 // header, deadline, panic) with the same problem+json body huma's errors
-// have.
+// have. detail must already say what is wrong; items add the locations.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string, items ...pylon.ProblemItem) {
 	p := pylon.Problem{
 		Title:     http.StatusText(status),
 		Status:    status,
-		Detail:    detailWithItems(detail, items),
+		Detail:    detail,
 		RequestID: RequestID(r.Context()),
 		Errors:    items,
 	}
@@ -179,7 +179,6 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail str
 	h := w.Header()
 	h.Set("Content-Type", problemContentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -58,10 +58,15 @@ func registerFailing(s *api.Server) {
 		})
 }
 
-func doBody(t *testing.T, s *api.Server, method, target, token, body string) response {
+func doBody(t *testing.T, s *api.Server, method, target, token, body string, headers ...string) response {
 	t.Helper()
 	req := httptest.NewRequestWithContext(context.Background(), method, target, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] != "" {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, req)
@@ -74,6 +79,7 @@ func TestProblemResponses(t *testing.T) {
 
 	cases := []struct {
 		name, method, path, body string
+		header                   string // an X-Pylon-Timeout value
 		want                     int
 		detail                   string // fragment of the detail
 		notInBody                string // internals that must not leak
@@ -88,11 +94,12 @@ func TestProblemResponses(t *testing.T) {
 		{name: "wrong type is 400", method: "PUT", path: "/api/v1/subnet/1/weights", body: `{"weights":{"hk":"high"}}`, want: 400, detail: "expected number"},
 		{name: "broken JSON is 400 and not echoed", method: "PUT", path: "/api/v1/subnet/1/weights", body: `{"weights": {"hk": 1,, "secret-ish"`, want: 400, notInBody: "secret-ish"},
 		{name: "unknown route is a 404 problem", method: "GET", path: "/api/v1/nothing/here", want: 404, detail: "no route GET /api/v1/nothing/here"},
+		{name: "unknown route is a 404 even with a bad timeout", method: "GET", path: "/api/v1/nothing/here?t", header: "nope", want: 404, detail: "no route GET /api/v1/nothing/here"},
 		{name: "wrong method is a 405 problem", method: "DELETE", path: "/api/v1/identities", want: 405, detail: "DELETE is not allowed here"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := doBody(t, s, c.method, c.path, openToken, c.body)
+			r := doBody(t, s, c.method, c.path, openToken, c.body, "X-Pylon-Timeout", c.header)
 			if r.status != c.want {
 				t.Fatalf("%s %s: status %d, want %d; body %s", c.method, c.path, r.status, c.want, r.body)
 			}

@@ -52,6 +52,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		st.logger = s.log.With(slog.String("request_id", id))
 		w.Header().Set(headerRequestID, id)
+		// Every response has an accurate Content-Type; browsers must not guess.
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		rec := &statusRecorder{ResponseWriter: w}
 		r = r.WithContext(context.WithValue(r.Context(), stateKey, st))
 
@@ -191,13 +193,19 @@ func asError(v any) error {
 // handler ignores its context; what the handler writes afterwards is dropped.
 func (s *Server) deadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := stateFrom(r.Context())
+		if st != nil && !st.matched {
+			// An unknown route is a 404 whatever its headers say.
+			next.ServeHTTP(w, r)
+			return
+		}
 		d, err := s.requestTimeout(r.Header.Values(headerTimeout))
 		if err != nil {
 			writeProblem(w, r, http.StatusBadRequest, err.Error(),
 				pylon.ProblemItem{Location: "header." + headerTimeout, Message: "must be a positive number of seconds"})
 			return
 		}
-		if st := stateFrom(r.Context()); st != nil {
+		if st != nil {
 			st.mu.Lock()
 			st.timeout = d
 			st.mu.Unlock()
