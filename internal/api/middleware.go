@@ -98,6 +98,9 @@ var quietRoutes = map[string]bool{"/health": true, "/ready": true, "/metrics": t
 func (s *Server) logRequest(r *http.Request, st *requestState, status int, n int64, elapsed time.Duration) {
 	level := slog.LevelInfo
 	switch {
+	case st.route == "/ready" && status == http.StatusServiceUnavailable:
+		// "Not ready yet" is an answer, not a failure; probes ask every few seconds.
+		level = slog.LevelDebug
 	case status >= http.StatusInternalServerError:
 		level = slog.LevelError
 	case status < http.StatusBadRequest && quietRoutes[st.route]:
