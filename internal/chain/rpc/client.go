@@ -455,7 +455,7 @@ func (c *Client) checkLag(sess session) {
 	for name, n := range heads {
 		c.metrics.headLag.WithLabelValues(name).Set(float64(best - n))
 	}
-	if lag := best - curHead; lag > uint64(c.opts.MaxLagBlocks) {
+	if lag := best - curHead; c.opts.MaxLagBlocks >= 0 && lag > uint64(c.opts.MaxLagBlocks) {
 		sess.close(fmt.Errorf("%w: %s: best block #%d lags %d blocks behind #%d", ErrConnectionLost, cur, curHead, lag, best), reasonLag)
 	}
 }

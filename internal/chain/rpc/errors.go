@@ -30,6 +30,9 @@ var (
 	// more than the buffer.
 	ErrSubscriptionOverflow = errors.New("rpc: subscription buffer overflow (consumer too slow)")
 
+	// ErrSubscriptionClosed ends a subscription that the node closed with an error notification.
+	ErrSubscriptionClosed = errors.New("rpc: subscription closed by the node")
+
 	// ErrInvalidResponse: the node sent something that is not a well-formed JSON-RPC reply.
 	ErrInvalidResponse = errors.New("rpc: invalid response")
 )

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,9 +108,9 @@ func headNumber(t *testing.T, raw json.RawMessage) uint64 {
 	if err := json.Unmarshal(raw, &h); err != nil {
 		t.Fatalf("decoding header %s: %v", raw, err)
 	}
-	var n uint64
-	for _, ch := range strings.TrimPrefix(h.Number, "0x") {
-		n = n*16 + uint64(strings.IndexRune("0123456789abcdef", ch))
+	n, err := strconv.ParseUint(strings.TrimPrefix(h.Number, "0x"), 16, 64)
+	if err != nil {
+		t.Fatalf("header number %q: %v", h.Number, err)
 	}
 	return n
 }

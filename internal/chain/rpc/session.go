@@ -93,6 +93,7 @@ type inMessage struct {
 type notificationParams struct {
 	Subscription json.RawMessage `json:"subscription"`
 	Result       json.RawMessage `json:"result"`
+	Error        json.RawMessage `json:"error"`
 }
 
 // subscriptionKey turns a subscription id (a JSON string such as "0x…", or a number on some nodes) into a map

@@ -93,8 +93,8 @@ func (s *Subscription) Notifications() <-chan Notification { return s.ch }
 
 // Err is why the subscription ended: nil after Unsubscribe, the context's error after the context passed to
 // Subscribe ended, ErrConnectionLost for a non-resumable subscription whose connection broke,
-// ErrSubscriptionOverflow, ErrClientClosed, or the node's *Error if subscribing again after a reconnect
-// failed. Nil while the subscription is live.
+// ErrSubscriptionOverflow, ErrSubscriptionClosed, ErrClientClosed, or the node's *Error if subscribing
+// again after a reconnect failed. Nil while the subscription is live.
 func (s *Subscription) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -164,6 +164,8 @@ func TestSlowConsumerEndOnOverflow(t *testing.T) {
 	for range 5 {
 		srv.AdvanceHead()
 	}
+	// Read nothing until the overflow: a reader would make room.
+	eventually(t, "the subscription ends", func() bool { return sub.Err() != nil })
 	if err := waitEnded(t, sub); !errors.Is(err, rpc.ErrSubscriptionOverflow) {
 		t.Fatalf("Err = %v, want ErrSubscriptionOverflow", err)
 	}
@@ -237,5 +239,43 @@ func TestSubscribeRequestValidation(t *testing.T) {
 	_, err := c.Subscribe(testContext(t), rpc.SubscribeRequest{Method: "no_such_subscribe", Unsubscribe: "x"})
 	if !errors.As(err, &rpcErr) {
 		t.Errorf("subscribe to an unknown method: %v, want *rpc.Error", err)
+	}
+}
+
+func TestSubscriptionClosedByTheNode(t *testing.T) {
+	srv := newServer(t)
+	srv.Handle("test_subscribe", func(c *rpctest.Conn, req rpctest.Request) {
+		id := srv.NewSubscriptionID()
+		c.Reply(req.ID, id)
+		c.Notify("test_item", id, 1)
+		c.SendRaw([]byte(`{"jsonrpc":"2.0","method":"test_item","params":{"subscription":"` + id + `","error":"server is shutting down"}}`))
+	})
+	c := dial(t, []string{srv.URL()}, fastOptions())
+	sub, err := c.Subscribe(testContext(t), rpc.SubscribeRequest{Method: "test_subscribe", Unsubscribe: "test_unsubscribe", Resumable: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := next(t, sub); string(n.Result) != "1" {
+		t.Fatalf("first item %s, want 1", n.Result)
+	}
+	if err := waitEnded(t, sub); !errors.Is(err, rpc.ErrSubscriptionClosed) {
+		t.Fatalf("Err = %v, want ErrSubscriptionClosed", err)
+	}
+}
+
+// A notification for a subscription the client does not know, while no subscribe request is in flight,
+// cannot be an early one: it is dropped and counted at once.
+func TestStrayNotificationIsDroppedAndCounted(t *testing.T) {
+	srv := newServer(t)
+	srv.Handle("test_stray", func(c *rpctest.Conn, req rpctest.Request) {
+		c.Notify("test_item", srv.NewSubscriptionID(), 1)
+		c.Reply(req.ID, true)
+	})
+	c := dial(t, []string{srv.URL()}, fastOptions())
+	if err := c.Call(testContext(t), "test_stray", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Stats().DroppedNotifications; got != 1 {
+		t.Errorf("DroppedNotifications = %d, want 1", got)
 	}
 }

@@ -16,12 +16,13 @@ import (
 
 // Limits of the buffer for notifications whose subscription id is not known yet. Chopsticks sends the first
 // state_subscribeRuntimeVersion notification before the reply carrying the id; such notifications wait here
-// until the reply arrives. Anything unclaimed after earlyTTL (e.g. late notifications of an ended
-// subscription) is dropped and counted.
+// until the reply arrives. They are kept only while subscribe requests are in flight, for at most one id
+// per such request plus earlySpareIDs, and at most earlyTTL; the rest (e.g. late notifications of an
+// ended subscription) is dropped and counted.
 const (
-	earlyTTL    = 10 * time.Second
-	earlyPerID  = 16
-	earlyMaxIDs = 64
+	earlyTTL      = 10 * time.Second
+	earlyPerID    = 16
+	earlySpareIDs = 16
 )
 
 // writeQueueLen bounds requests waiting for the writer goroutine; callers block (honouring their context)
@@ -62,6 +63,8 @@ type wsSession struct {
 	pending     map[uint64]*pendingCall
 	subs        map[string]*Subscription
 	early       map[string]*earlyNotifications
+	// subscribing counts pending subscribe requests (calls with a hook): each may claim one early id.
+	subscribing int
 }
 
 type outgoing struct {
@@ -119,7 +122,7 @@ func (s *wsSession) reason() string {
 // lost builds the error that fails in-flight calls. The cause is only described, not wrapped: a ping's
 // context deadline must not make a caller believe its own deadline expired.
 func (s *wsSession) lost(cause error) error {
-	return fmt.Errorf("%w: %s: %v", ErrConnectionLost, s.ep.name, cause)
+	return fmt.Errorf("%w: %s: %v", ErrConnectionLost, s.ep.name, cause) //nolint:errorlint // see above
 }
 
 // requestProbe asks the keepalive goroutine to ping now.
@@ -157,6 +160,7 @@ func (s *wsSession) close(cause error, reason string) {
 	subs := s.subs
 	s.subs = nil
 	s.early = nil
+	s.subscribing = 0
 	s.mu.Unlock()
 
 	s.cancel()
@@ -190,6 +194,9 @@ func (s *wsSession) call(ctx context.Context, method string, params []any, hook 
 		return nil, errNotSent
 	}
 	s.pending[id] = p
+	if hook != nil {
+		s.subscribing++
+	}
 	s.mu.Unlock()
 
 	select {
@@ -224,8 +231,11 @@ func (s *wsSession) abandon(id uint64, p *pendingCall) (sent bool) {
 		return sent
 	}
 	s.mu.Lock()
-	if s.pending != nil {
+	if _, ok := s.pending[id]; ok {
 		delete(s.pending, id)
+		if p.hook != nil {
+			s.subscribing--
+		}
 	}
 	s.mu.Unlock()
 	return sent
@@ -297,8 +307,12 @@ func (s *wsSession) handle(data []byte) {
 		s.client.log.Warn("rpc: undecodable message from node", "endpoint", s.ep.name, "error", err)
 		return
 	}
-	if msg.Method != "" && len(msg.ID) == 0 {
-		s.handleNotification(msg.Method, msg.Params)
+	if msg.Method != "" {
+		// With an id it would be a request from the node, which Substrate nodes never send: ignore it
+		// rather than mistake it for the reply to one of ours.
+		if len(msg.ID) == 0 {
+			s.handleNotification(msg.Method, msg.Params)
+		}
 		return
 	}
 	id, err := strconv.ParseUint(string(bytes.TrimSpace(msg.ID)), 10, 64)
@@ -312,6 +326,9 @@ func (s *wsSession) handle(data []byte) {
 	s.mu.Lock()
 	p := s.pending[id]
 	delete(s.pending, id)
+	if p != nil && p.hook != nil {
+		s.subscribing--
+	}
 	s.mu.Unlock()
 	if p == nil {
 		return // the caller gave up; the late reply is dropped
@@ -355,6 +372,11 @@ func (s *wsSession) handleNotification(method string, rawParams json.RawMessage)
 		return
 	}
 	s.mu.Unlock()
+	if params.Result == nil && len(params.Error) > 0 {
+		// The node ended the subscription (jsonrpsee sends an error in place of a result).
+		sub.end(fmt.Errorf("%w: %s: %s", ErrSubscriptionClosed, method, truncate(params.Error, maxDataInMessage)))
+		return
+	}
 	sub.deliver(Notification{Result: params.Result})
 }
 
@@ -369,7 +391,7 @@ func (s *wsSession) bufferEarlyLocked(key, method string, result json.RawMessage
 	}
 	e := s.early[key]
 	if e == nil {
-		if len(s.early) >= earlyMaxIDs {
+		if len(s.early) >= s.subscribing+earlySpareIDs || s.subscribing == 0 {
 			s.client.metrics.dropped(method, dropUnknown, 1)
 			return
 		}

@@ -15,9 +15,16 @@
 //	p.Refuse(true)                            // new connections are reset right after accept
 //
 // Every control takes effect at once for existing and new connections and may be called from any goroutine.
+//
+// What each fault looks like to the client: Pause → writes succeed, nothing comes back, no error until the
+// client's own deadline or keepalive gives up; DropAll → EOF on the next read; Refuse → the connection is
+// reset during or right after the handshake; SetDelay → every chunk arrives late, in order. The proxy reads
+// and writes raw TCP and never looks inside, so TLS endpoints work only if the client dials the proxy with
+// the server's name (tests use plain ws:// and http:// on loopback).
 package faultproxy
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -43,6 +50,8 @@ type Proxy struct {
 	closed  bool
 	wg      sync.WaitGroup
 	closeCh chan struct{}
+	ctx     context.Context // ends on Close; bounds dials to the target
+	cancel  context.CancelFunc
 
 	accepted atomic.Int64
 	refused  atomic.Int64
@@ -88,8 +97,10 @@ func (l *link) attach(server net.Conn) bool {
 // New starts a proxy listening on 127.0.0.1 at a free port and forwarding to target ("host:port").
 // The target is dialled per accepted connection, so it need not be up yet.
 func New(target string) (*Proxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
+		cancel()
 		return nil, fmt.Errorf("faultproxy: listen: %w", err)
 	}
 	flowing := make(chan struct{})
@@ -100,6 +111,8 @@ func New(target string) (*Proxy, error) {
 		paused:   flowing,
 		conns:    make(map[*link]struct{}),
 		closeCh:  make(chan struct{}),
+		ctx:      ctx,
+		cancel:   cancel,
 	}
 	p.wg.Add(1)
 	go p.acceptLoop()
@@ -205,6 +218,7 @@ func (p *Proxy) Close() error {
 	}
 	p.closed = true
 	close(p.closeCh)
+	p.cancel()
 	p.mu.Unlock()
 
 	err := p.listener.Close()
@@ -275,7 +289,7 @@ func (p *Proxy) serve(client net.Conn, target string) {
 	}()
 
 	d := net.Dialer{Timeout: 10 * time.Second}
-	server, err := d.Dial("tcp", target)
+	server, err := d.DialContext(p.ctx, "tcp", target)
 	if err != nil {
 		// The target is down: the client sees a reset, like a connection to a dead server.
 		resetConn(client)

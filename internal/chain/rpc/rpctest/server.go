@@ -44,6 +44,10 @@ type Error struct {
 type Server struct {
 	srv *httptest.Server
 
+	// headMu orders head notifications: a new subscriber gets its initial head and then every later one,
+	// never a later one first.
+	headMu sync.Mutex
+
 	mu       sync.Mutex
 	handlers map[string]Handler
 	conns    map[*Conn]struct{}
@@ -160,6 +164,8 @@ func (s *Server) Head() uint64 {
 
 // SetHead sets the best block number and notifies head subscribers if it changed.
 func (s *Server) SetHead(n uint64) {
+	s.headMu.Lock()
+	defer s.headMu.Unlock()
 	s.mu.Lock()
 	changed := n != s.head
 	s.head = n
@@ -222,6 +228,8 @@ func (s *Server) installBuiltins() {
 		c.Reply(req.ID, v)
 	}
 	s.handlers["chain_subscribeNewHeads"] = func(c *Conn, req Request) {
+		s.headMu.Lock()
+		defer s.headMu.Unlock()
 		id := s.NewSubscriptionID()
 		s.mu.Lock()
 		s.headSubs[id] = c
