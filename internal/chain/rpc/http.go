@@ -20,7 +20,8 @@ type httpSession struct {
 	ep     endpoint
 	nextID atomic.Uint64
 
-	closing     atomic.Bool
+	closing     atomic.Bool // set first when closing starts
+	closed      atomic.Bool // set once the client has withdrawn the session, so a retry finds another one
 	doneCh      chan struct{}
 	mu          sync.Mutex
 	closeCause  error
@@ -52,6 +53,7 @@ func (s *httpSession) close(cause error, reason string) {
 		return
 	}
 	s.client.sessionClosing(s)
+	s.closed.Store(true)
 	s.mu.Lock()
 	s.closeCause, s.closeReason = cause, reason
 	s.mu.Unlock()
@@ -65,7 +67,7 @@ func (s *httpSession) call(ctx context.Context, method string, params []any, hoo
 	if hook != nil {
 		return nil, fmt.Errorf("%w (%s)", ErrSubscriptionsUnsupported, s.ep.name)
 	}
-	if s.isClosed() {
+	if s.closed.Load() {
 		return nil, errNotSent
 	}
 	id := s.nextID.Add(1)

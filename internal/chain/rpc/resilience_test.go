@@ -347,3 +347,34 @@ func TestLaggingCurrentEndpointIsReplaced(t *testing.T) {
 		t.Fatalf("head after switch: %s, %v", h, err)
 	}
 }
+
+// With DropOldest, a slow consumer may lose the Resumed marker's slot, but never the signal: it moves onto
+// a newer item.
+func TestResumeSignalSurvivesDropOldest(t *testing.T) {
+	srv := newServer(t)
+	c := dial(t, []string{srv.URL()}, fastOptions())
+	sub, err := c.Subscribe(testContext(t), rpc.SubscribeRequest{
+		Method: "chain_subscribeNewHeads", Unsubscribe: "chain_unsubscribeNewHeads",
+		Resumable: true, Overflow: rpc.DropOldest, Buffer: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, sub)
+	srv.DropAll()
+	// The consumer is not reading: after the reconnect the buffer holds [Resumed marker, head 1].
+	eventually(t, "marker and head buffered", func() bool { return len(sub.Notifications()) == 2 })
+	srv.AdvanceHead() // no room: the oldest item, the marker, is dropped
+	eventually(t, "the marker is dropped", func() bool { return sub.Dropped() == 1 })
+
+	first, second := next(t, sub), next(t, sub)
+	if first.Resumed || headNumber(t, first.Result) != 1 {
+		t.Errorf("first = %+v, want head 1 without Resumed", first)
+	}
+	if !second.Resumed || headNumber(t, second.Result) != 2 {
+		t.Errorf("second = %+v, want head 2 carrying Resumed", second)
+	}
+	if sub.Dropped() != 1 {
+		t.Errorf("Dropped = %d, want 1", sub.Dropped())
+	}
+}

@@ -52,6 +52,11 @@ type wsSession struct {
 	writeQ chan *outgoing
 	probe  chan struct{} // asks the keepalive goroutine to ping now
 	nextID atomic.Uint64
+	// inWrite is the number of the message the writer is writing (0 when idle). A ping cannot overtake a
+	// message being written, so a ping that timed out behind one long write (a large extrinsic on a slow
+	// link) says nothing about the peer; WriteTimeout bounds that write instead.
+	inWrite  atomic.Uint64
+	writeSeq uint64 // used by the writer goroutine only
 
 	closing atomic.Bool
 	doneCh  chan struct{}
@@ -251,7 +256,10 @@ func (s *wsSession) writeLoop() {
 				continue // the caller gave up or the session closed first
 			}
 			wctx, cancel := context.WithTimeout(s.ctx, s.client.opts.WriteTimeout)
+			s.writeSeq++
+			s.inWrite.Store(s.writeSeq)
 			err := s.conn.Write(wctx, websocket.MessageText, m.data)
+			s.inWrite.Store(0)
 			cancel()
 			if err != nil {
 				s.close(s.lost(fmt.Errorf("write: %w", err)), reasonWriteError)
@@ -276,8 +284,12 @@ func (s *wsSession) keepalive() {
 		case <-s.probe:
 		}
 		pctx, cancel := context.WithTimeout(s.ctx, s.client.opts.PingTimeout)
+		writing := s.inWrite.Load()
 		err := s.conn.Ping(pctx)
 		cancel()
+		if err != nil && writing != 0 && s.inWrite.Load() == writing && s.ctx.Err() == nil {
+			continue // the same write occupied the socket for the whole ping
+		}
 		if err != nil {
 			if s.ctx.Err() == nil {
 				s.close(s.lost(fmt.Errorf("no pong within %s: %w", s.client.opts.PingTimeout, err)), reasonPingTimeout)
