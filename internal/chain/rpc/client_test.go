@@ -375,3 +375,25 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	_ = c.Close()
 	eventually(t, "no goroutine of package rpc is left", func() bool { return len(ourGoroutines()) == 0 })
 }
+
+func BenchmarkParallelCalls(b *testing.B) {
+	srv := rpctest.New()
+	defer srv.Close()
+	srv.HandleFunc("test_echo", func(p json.RawMessage) (any, *rpctest.Error) { return p, nil })
+	ctx := context.Background()
+	c, err := rpc.Dial(ctx, []string{srv.URL()}, rpc.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var out json.RawMessage
+		for pb.Next() {
+			if err := c.Call(ctx, "test_echo", &out, "0x00"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pylon-go/pylon/internal/chain/rpc"
 	"github.com/pylon-go/pylon/internal/chain/rpc/rpctest"
@@ -278,4 +279,30 @@ func TestStrayNotificationIsDroppedAndCounted(t *testing.T) {
 	if got := c.Stats().DroppedNotifications; got != 1 {
 		t.Errorf("DroppedNotifications = %d, want 1", got)
 	}
+}
+
+// A subscriber that gives up while its subscribe request is in flight leaves no subscription on the node:
+// when the reply finally comes, the client unsubscribes.
+func TestAbandonedSubscribeIsCancelledOnTheNode(t *testing.T) {
+	srv := newServer(t)
+	release := make(chan struct{})
+	srv.Handle("test_subscribe", func(c *rpctest.Conn, req rpctest.Request) {
+		select {
+		case <-release:
+		case <-c.Done():
+			return
+		}
+		c.Reply(req.ID, srv.NewSubscriptionID())
+	})
+	srv.HandleFunc("test_unsubscribe", func(json.RawMessage) (any, *rpctest.Error) { return true, nil })
+	c := dial(t, []string{srv.URL()}, fastOptions())
+
+	ctx, cancel := context.WithTimeout(testContext(t), 20*time.Millisecond)
+	defer cancel()
+	_, err := c.Subscribe(ctx, rpc.SubscribeRequest{Method: "test_subscribe", Unsubscribe: "test_unsubscribe"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Subscribe: %v, want DeadlineExceeded", err)
+	}
+	close(release)
+	eventually(t, "the late subscription is cancelled", func() bool { return srv.Requests("test_unsubscribe") == 1 })
 }
