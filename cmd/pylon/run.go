@@ -26,6 +26,8 @@ type command struct {
 var commands = []command{
 	{name: "serve", summary: "run the service (settings from PYLON_* variables and .env)", run: serve},
 	{name: "health", summary: "check a running service's /health (for container health checks)", run: health},
+	{name: "keys", summary: "show a wallet hotkey's address and public key (nothing secret)", run: keysCmd},
+	{name: "timelock", summary: "decrypt a timelocked commit with its drand round signature (debugging)", run: timelockCmd},
 	{name: "version", summary: "print the version, commit and build date", run: versionCmd},
 }
 
