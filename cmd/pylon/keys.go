@@ -41,7 +41,7 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 	if *passwordFile != "" {
 		file := *passwordFile
 		opts.Password = func() ([]byte, error) {
-			b, err := os.ReadFile(file)
+			b, err := os.ReadFile(file) //nolint:gosec // The operator names the file on purpose.
 			if err != nil {
 				return nil, fmt.Errorf("password file %s: %w", file, err)
 			}
