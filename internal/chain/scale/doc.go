@@ -1,0 +1,22 @@
+// Package scale owns the SCALE codec (Simple Concatenated Aggregate Little-Endian),
+// the wire format of Substrate chains: fixed-width integers up to 256 bits,
+// compact integers (all four modes, up to 2^536-1), bool, Option, Result,
+// vectors, fixed arrays, tuples, enums, strings, byte vectors and bit sequences.
+//
+// Three layers are offered:
+//
+//   - [Decoder] reads typed values from a byte slice and reports every
+//     malformed or truncated input as an error; it never panics and never
+//     allocates more than the remaining input justifies (a length prefix larger
+//     than the remaining input is [ErrLengthTooLarge]).
+//   - [Encoder] appends values to a byte slice.
+//   - [Marshal] and [Unmarshal] map Go types onto SCALE by reflection, for small
+//     payloads whose layout is fixed and known in advance. Struct fields are
+//     encoded in declaration order; the `scale` struct tag selects the compact
+//     encoding (`scale:",compact"`) or excludes a field (`scale:"-"`). The first
+//     tag element is a field name, ignored here and used by the metadata-driven
+//     decoder of package metadata.
+//
+// The package knows nothing about runtime metadata: layouts that change with
+// runtime upgrades are decoded through package metadata instead.
+package scale
