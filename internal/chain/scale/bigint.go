@@ -29,7 +29,6 @@ type Uint256 [4]uint64
 type Int256 [4]uint64
 
 var (
-	two64  = new(big.Int).Lsh(big.NewInt(1), 64)
 	two128 = new(big.Int).Lsh(big.NewInt(1), 128)
 	two256 = new(big.Int).Lsh(big.NewInt(1), 256)
 )

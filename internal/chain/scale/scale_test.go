@@ -177,17 +177,6 @@ func TestBitSequenceVectors(t *testing.T) {
 	}
 }
 
-type axonInfo struct {
-	Block        uint64
-	Version      uint32
-	IP           Uint128
-	Port         uint16
-	IPType       uint8
-	Protocol     uint8
-	Placeholder1 uint8
-	Placeholder2 uint8
-}
-
 type weightsPreimage struct {
 	Hotkey     [32]byte
 	Netuid     uint16
