@@ -55,7 +55,7 @@ func (r *Registry) DecodeIntoFrom(d *scale.Decoder, id TypeID, dst any) error {
 	if err != nil {
 		return finishPath("decode", err)
 	}
-	return finishPath("decode", pl.fn(d, rv.UnsafePointer()))
+	return finishPath("decode", typed(pl.fn(d, rv.UnsafePointer()), r, id))
 }
 
 type planKey struct {
@@ -113,10 +113,10 @@ func (c *planCompiler) compile(id TypeID, t reflect.Type) (*plan, error) {
 		delete(c.building, key)
 		return nil, typed(err, c.r, id)
 	}
-	rt := c.r
-	pl.fn = func(d *scale.Decoder, p unsafe.Pointer) error {
-		return typed(fn(d, p), rt, id)
-	}
+	// Errors learn their registry type from the caller (a struct field, a
+	// sequence element, DecodeIntoFrom), which keeps a wrapper closure off
+	// the per-value path.
+	pl.fn = fn
 	return pl, nil
 }
 
@@ -261,7 +261,7 @@ func (c *planCompiler) unwrap(inner TypeID, seg string, gt reflect.Type) (decode
 	if err != nil {
 		return nil, at(err, seg)
 	}
-	return func(d *scale.Decoder, p unsafe.Pointer) error { return at(pl.fn(d, p), seg) }, nil
+	return func(d *scale.Decoder, p unsafe.Pointer) error { return at(typed(pl.fn(d, p), c.r, inner), seg) }, nil
 }
 
 // structMatches reports whether the Go struct has a field for the composite's
@@ -300,7 +300,7 @@ func (c *planCompiler) buildOption(t *Type, gt reflect.Type) (decodeFn, error) {
 			case someIdx:
 				nv := reflect.New(et)
 				if err := elem.fn(d, nv.UnsafePointer()); err != nil {
-					return at(err, "Some")
+					return at(typed(err, c.r, inner), "Some")
 				}
 				*(*unsafe.Pointer)(p) = nv.UnsafePointer()
 				return nil
@@ -322,7 +322,7 @@ func (c *planCompiler) buildOption(t *Type, gt reflect.Type) (decodeFn, error) {
 			reflect.NewAt(gt, p).Elem().SetZero()
 			return nil
 		case someIdx:
-			return at(elem.fn(d, p), "Some")
+			return at(typed(elem.fn(d, p), c.r, inner), "Some")
 		}
 		return fmt.Errorf("%w: option tag %d", scale.ErrInvalidOption, idx)
 	}, nil
@@ -595,6 +595,7 @@ func (c *planCompiler) buildCompact(t *Type, gt reflect.Type) (decodeFn, error) 
 }
 
 type fieldPlan struct {
+	typ    TypeID
 	offset uintptr
 	pl     *plan // nil: skip
 	skip   *plan
@@ -618,7 +619,7 @@ func (c *planCompiler) buildStruct(t *Type, fields []Field, gt reflect.Type, pos
 			if err != nil {
 				return nil, at(err, seg)
 			}
-			plans[i] = fieldPlan{skip: skip, seg: seg}
+			plans[i] = fieldPlan{typ: f.Type, skip: skip, seg: seg}
 			continue
 		}
 		sf := gt.Field(j)
@@ -626,7 +627,7 @@ func (c *planCompiler) buildStruct(t *Type, fields []Field, gt reflect.Type, pos
 		if err != nil {
 			return nil, at(err, seg)
 		}
-		plans[i] = fieldPlan{offset: sf.Offset, pl: pl, seg: seg}
+		plans[i] = fieldPlan{typ: f.Type, offset: sf.Offset, pl: pl, seg: seg}
 		matched++
 	}
 	if matched == 0 && len(fields) > 0 {
@@ -642,7 +643,7 @@ func (c *planCompiler) buildStruct(t *Type, fields []Field, gt reflect.Type, pos
 				err = fp.skip.fn(d, nil)
 			}
 			if err != nil {
-				return at(err, fp.seg)
+				return at(typed(err, c.r, fp.typ), fp.seg)
 			}
 		}
 		return nil
@@ -662,7 +663,7 @@ func (c *planCompiler) buildTupleArray(fields []Field, gt reflect.Type) (decodeF
 	return func(d *scale.Decoder, p unsafe.Pointer) error {
 		for i, pl := range plans {
 			if err := pl.fn(d, unsafe.Add(p, uintptr(i)*size)); err != nil {
-				return at(err, fmt.Sprint(i))
+				return at(typed(err, c.r, fields[i].Type), fmt.Sprint(i))
 			}
 		}
 		return nil
@@ -736,14 +737,19 @@ func (c *planCompiler) buildSequence(t *Type, gt reflect.Type) (decodeFn, error)
 			} else if uint64(count)*uint64(minSize) > uint64(d.Remaining()) {
 				return fmt.Errorf("%w: array of %d needs more than %d bytes", scale.ErrShortInput, count, d.Remaining())
 			}
-			s := reflect.MakeSlice(gt, count, count)
+			// Growing the destination in place allocates only the backing
+			// array (MakeSlice would also box a slice header).
+			s := reflect.NewAt(gt, p).Elem()
+			s.SetZero()
+			s.Grow(count)
+			s.SetLen(count)
 			base := s.UnsafePointer()
 			for i := 0; i < count; i++ {
 				if err := elem.fn(d, unsafe.Add(base, uintptr(i)*esize)); err != nil {
-					return at(err, fmt.Sprintf("[%d]", i))
+					s.SetZero()
+					return at(typed(err, r, t.Elem), fmt.Sprintf("[%d]", i))
 				}
 			}
-			reflect.NewAt(gt, p).Elem().Set(s)
 			return nil
 		}, nil
 	case reflect.Array:
@@ -769,7 +775,7 @@ func (c *planCompiler) buildSequence(t *Type, gt reflect.Type) (decodeFn, error)
 			}
 			for i := 0; i < count; i++ {
 				if err := elem.fn(d, unsafe.Add(p, uintptr(i)*esize)); err != nil {
-					return at(err, fmt.Sprintf("[%d]", i))
+					return at(typed(err, r, t.Elem), fmt.Sprintf("[%d]", i))
 				}
 			}
 			return nil

@@ -160,7 +160,7 @@ func build(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]*code
 		c.enc = func(e *Encoder, v reflect.Value) error { e.U128(v.Interface().(Uint128)); return nil }
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.U128()
-			v.Set(reflect.ValueOf(x))
+			setPair(v, x.Hi, x.Lo)
 			return err
 		}
 		return nil
@@ -169,7 +169,7 @@ func build(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]*code
 		c.enc = func(e *Encoder, v reflect.Value) error { e.I128(v.Interface().(Int128)); return nil }
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.I128()
-			v.Set(reflect.ValueOf(x))
+			setPair(v, x.Hi, x.Lo)
 			return err
 		}
 		return nil
@@ -178,7 +178,7 @@ func build(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]*code
 		c.enc = func(e *Encoder, v reflect.Value) error { e.U256(v.Interface().(Uint256)); return nil }
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.U256()
-			v.Set(reflect.ValueOf(x))
+			setLimbs(v, x[:])
 			return err
 		}
 		return nil
@@ -187,7 +187,7 @@ func build(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]*code
 		c.enc = func(e *Encoder, v reflect.Value) error { e.I256(v.Interface().(Int256)); return nil }
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.I256()
-			v.Set(reflect.ValueOf(x))
+			setLimbs(v, x[:])
 			return err
 		}
 		return nil
@@ -262,6 +262,19 @@ func build(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]*code
 	return nil
 }
 
+// setPair and setLimbs store wide integers field by field: v.Set with a
+// reflect.ValueOf would box the value on the heap for every decoded integer.
+func setPair(v reflect.Value, hi, lo uint64) {
+	v.Field(0).SetUint(hi)
+	v.Field(1).SetUint(lo)
+}
+
+func setLimbs(v reflect.Value, limbs []uint64) {
+	for i, l := range limbs {
+		v.Index(i).SetUint(l)
+	}
+}
+
 func appendFixed(e *Encoder, x uint64, size int) {
 	for i := 0; i < size; i++ {
 		e.buf = append(e.buf, byte(x>>(8*i)))
@@ -300,7 +313,7 @@ func buildCompact(c *codec, t reflect.Type, inProgress map[codecKey]*codec) erro
 		c.enc = func(e *Encoder, v reflect.Value) error { e.CompactU128(v.Interface().(Uint128)); return nil }
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.CompactU128()
-			v.Set(reflect.ValueOf(x))
+			setPair(v, x.Hi, x.Lo)
 			return err
 		}
 		return nil
@@ -398,13 +411,16 @@ func buildSlice(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]
 		if err != nil {
 			return err
 		}
-		s := reflect.MakeSlice(t, n, n)
+		// Grow in place: MakeSlice would also allocate a slice header.
+		v.SetZero()
+		v.Grow(n)
+		v.SetLen(n)
 		for i := 0; i < n; i++ {
-			if err := elem.dec(d, s.Index(i)); err != nil {
+			if err := elem.dec(d, v.Index(i)); err != nil {
+				v.SetZero()
 				return fmt.Errorf("element %d: %w", i, err)
 			}
 		}
-		v.Set(s)
 		return nil
 	}
 	return nil
