@@ -284,14 +284,17 @@ func (r *Registry) encodeSequence(e *scale.Encoder, t *Type, v reflect.Value, de
 	}
 	if elem.Kind == KindPrimitive && elem.Primitive == PrimU8 {
 		var b []byte
+		isBytes := true
 		switch {
 		case v.Kind() == reflect.String:
 			b = []byte(v.String())
 		case (v.Kind() == reflect.Slice || v.Kind() == reflect.Array) && v.Type().Elem().Kind() == reflect.Uint8:
 			b = make([]byte, v.Len())
 			reflect.Copy(reflect.ValueOf(b), v)
+		default:
+			isBytes = false // e.g. []int: encoded element by element below
 		}
-		if b != nil || (v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8) {
+		if isBytes {
 			if t.Kind == KindArray {
 				if len(b) != int(t.Len) {
 					return fmt.Errorf("%w: %d bytes for [u8; %d]", ErrTypeMismatch, len(b), t.Len)

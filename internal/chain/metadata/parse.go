@@ -80,24 +80,28 @@ func (p *parser) option() bool {
 	return v
 }
 
-// length reads a vector length; every element takes at least one byte.
-func (p *parser) length() int {
+// length reads a vector length whose elements take at least minSize bytes
+// each, so a hostile length cannot exceed what the input could hold.
+func (p *parser) length(minSize int) int {
 	if p.err != nil {
 		return 0
 	}
-	n, err := p.d.Length(1)
+	n, err := p.d.Length(minSize)
 	p.fail(err)
 	return n
 }
 
+// capHint bounds preallocation; slices grow further as elements really parse.
+func capHint(n int) int { return min(n, 256) }
+
 func (p *parser) strs() []string {
-	n := p.length()
+	n := p.length(1)
 	if n == 0 {
 		return nil
 	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = p.str()
+	out := make([]string, 0, capHint(n))
+	for i := 0; i < n && p.err == nil; i++ {
+		out = append(out, p.str())
 	}
 	return out
 }
@@ -114,21 +118,21 @@ func parse(d *scale.Decoder, version uint8) (*Metadata, error) {
 	p := &parser{d: d}
 	m := &Metadata{Version: version}
 	m.Types = p.registry()
-	n := p.length()
-	m.Pallets = make([]*Pallet, 0, n)
+	n := p.length(6)
+	m.Pallets = make([]*Pallet, 0, capHint(n))
 	for i := 0; i < n && p.err == nil; i++ {
 		m.Pallets = append(m.Pallets, p.pallet(version))
 	}
 	m.Extrinsic = p.extrinsic(version)
 	m.RuntimeType = p.typeID()
 	if version >= 15 {
-		n = p.length()
+		n = p.length(3)
 		for i := 0; i < n && p.err == nil; i++ {
 			m.APIs = append(m.APIs, p.runtimeAPI())
 		}
 		m.OuterEnums = &OuterEnums{CallType: p.typeID(), EventType: p.typeID(), ErrorType: p.typeID()}
-		n = p.length()
-		m.Custom = make(map[string]CustomValue, n)
+		n = p.length(3)
+		m.Custom = make(map[string]CustomValue, capHint(n))
 		for i := 0; i < n && p.err == nil; i++ {
 			name := p.str()
 			m.Custom[name] = CustomValue{Type: p.typeID(), Value: p.bytes()}
@@ -147,18 +151,19 @@ func parse(d *scale.Decoder, version uint8) (*Metadata, error) {
 }
 
 func (p *parser) registry() *Registry {
-	n := p.length()
-	r := &Registry{types: make([]Type, n)}
+	// A type takes at least six bytes: id, path, params, kind, definition, docs.
+	n := p.length(6)
+	r := &Registry{types: make([]Type, 0, capHint(n))}
 	for i := 0; i < n && p.err == nil; i++ {
 		id := p.typeID()
 		if int(id) != i {
 			p.fail(fmt.Errorf("type registry entry %d has id %d; ids must be sequential", i, id))
 			break
 		}
+		r.types = append(r.types, Type{ID: id})
 		t := &r.types[i]
-		t.ID = id
 		t.Path = p.strs()
-		np := p.length()
+		np := p.length(2)
 		for j := 0; j < np && p.err == nil; j++ {
 			t.Params = append(t.Params, TypeParam{Name: p.str(), Type: p.optTypeID()})
 		}
@@ -169,12 +174,12 @@ func (p *parser) registry() *Registry {
 }
 
 func (p *parser) fields() []Field {
-	n := p.length()
+	n := p.length(4) // name tag, type, type-name tag, docs
 	if n == 0 {
 		return nil
 	}
-	out := make([]Field, n)
-	for i := range out {
+	out := make([]Field, 0, capHint(n))
+	for i := 0; i < n && p.err == nil; i++ {
 		var f Field
 		if p.option() {
 			f.Name = p.str()
@@ -184,7 +189,7 @@ func (p *parser) fields() []Field {
 			f.TypeName = p.str()
 		}
 		f.Docs = p.strs()
-		out[i] = f
+		out = append(out, f)
 	}
 	return out
 }
@@ -200,16 +205,17 @@ func (p *parser) typeDef(t *Type) {
 	case KindComposite:
 		t.Fields = p.fields()
 	case KindVariant:
-		n := p.length()
-		t.Variants = make([]VariantDef, 0, n)
+		n := p.length(4) // name, fields, index, docs
+		t.Variants = make([]VariantDef, 0, capHint(n))
+		var seen [256]bool
 		for i := 0; i < n && p.err == nil; i++ {
 			v := VariantDef{Name: p.str(), Fields: p.fields(), Index: p.u8(), Docs: p.strs()}
-			if t.variantByIndex[v.Index] != 0 {
+			if seen[v.Index] {
 				p.fail(fmt.Errorf("type %d: duplicate variant index %d", t.ID, v.Index))
 				return
 			}
+			seen[v.Index] = true
 			t.Variants = append(t.Variants, v)
-			t.variantByIndex[v.Index] = int16(len(t.Variants))
 		}
 	case KindSequence, KindCompact:
 		t.Elem = p.typeID()
@@ -217,7 +223,7 @@ func (p *parser) typeDef(t *Type) {
 		t.Len = p.u32()
 		t.Elem = p.typeID()
 	case KindTuple:
-		n := p.length()
+		n := p.length(1)
 		for i := 0; i < n && p.err == nil; i++ {
 			t.Tuple = append(t.Tuple, p.typeID())
 		}
@@ -237,14 +243,14 @@ func (p *parser) pallet(version uint8) *Pallet {
 	pl := &Pallet{Name: p.str()}
 	if p.option() {
 		pl.StoragePrefix = p.str()
-		n := p.length()
+		n := p.length(6)
 		for i := 0; i < n && p.err == nil; i++ {
 			pl.Storage = append(pl.Storage, p.storageEntry())
 		}
 	}
 	pl.CallType = p.optTypeID()
 	pl.EventType = p.optTypeID()
-	n := p.length()
+	n := p.length(4)
 	for i := 0; i < n && p.err == nil; i++ {
 		pl.Constants = append(pl.Constants, &Constant{Name: p.str(), Type: p.typeID(), Value: p.bytes(), Docs: p.strs()})
 	}
@@ -270,7 +276,7 @@ func (p *parser) storageEntry() *StorageEntry {
 	case 0:
 		e.ValueType = p.typeID()
 	case 1:
-		n := p.length()
+		n := p.length(1)
 		for i := 0; i < n && p.err == nil; i++ {
 			h := p.u8()
 			if h > uint8(Identity) {
@@ -300,7 +306,7 @@ func (p *parser) extrinsic(version uint8) Extrinsic {
 		x.SignatureType = p.typeID()
 		x.ExtraType = p.typeID()
 	}
-	n := p.length()
+	n := p.length(3)
 	for i := 0; i < n && p.err == nil; i++ {
 		x.SignedExtensions = append(x.SignedExtensions, SignedExtension{Identifier: p.str(), Type: p.typeID(), AdditionalSigned: p.typeID()})
 	}
@@ -309,10 +315,10 @@ func (p *parser) extrinsic(version uint8) Extrinsic {
 
 func (p *parser) runtimeAPI() *RuntimeAPI {
 	api := &RuntimeAPI{Name: p.str()}
-	n := p.length()
+	n := p.length(4)
 	for i := 0; i < n && p.err == nil; i++ {
 		mm := &RuntimeAPIMethod{API: api.Name, Name: p.str()}
-		ni := p.length()
+		ni := p.length(2)
 		for j := 0; j < ni && p.err == nil; j++ {
 			mm.Inputs = append(mm.Inputs, Param{Name: p.str(), Type: p.typeID()})
 		}

@@ -123,8 +123,6 @@ type Type struct {
 	Primitive Primitive    // primitive
 	BitStore  TypeID       // bit sequence
 	BitOrder  TypeID       // bit sequence
-
-	variantByIndex [256]int16 // index+1 into Variants, 0 = absent
 }
 
 // PathString returns the Rust path joined with "::", e.g. "sp_core::crypto::AccountId32".
@@ -132,10 +130,17 @@ func (t *Type) PathString() string { return strings.Join(t.Path, "::") }
 
 // VariantByIndex returns the variant with the given index.
 func (t *Type) VariantByIndex(i uint8) (*VariantDef, bool) {
-	if t.Kind != KindVariant || t.variantByIndex[i] == 0 {
-		return nil, false
+	// Variant indexes nearly always equal their position; a table per enum
+	// would cost 512 bytes for each of hundreds of types.
+	if int(i) < len(t.Variants) && t.Variants[i].Index == i {
+		return &t.Variants[i], true
 	}
-	return &t.Variants[t.variantByIndex[i]-1], true
+	for j := range t.Variants {
+		if t.Variants[j].Index == i {
+			return &t.Variants[j], true
+		}
+	}
+	return nil, false
 }
 
 // VariantByName returns the variant with the given name.
