@@ -104,7 +104,15 @@ func (c *planCompiler) compile(id TypeID, t reflect.Type) (*plan, error) {
 		return pl.(*plan), nil
 	}
 	if pl, ok := c.building[key]; ok {
-		return pl, nil
+		// A recursive reference: guard the depth, which only recursion can
+		// make unbounded by the input's structure.
+		return &plan{fn: func(d *scale.Decoder, p unsafe.Pointer) error {
+			if err := d.Enter(); err != nil {
+				return err
+			}
+			defer d.Leave()
+			return pl.fn(d, p)
+		}}, nil
 	}
 	pl := &plan{}
 	c.building[key] = pl

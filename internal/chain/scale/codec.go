@@ -131,7 +131,17 @@ func compile(key codecKey, inProgress map[codecKey]*codec) (*codec, error) {
 		return c.(*codec), nil
 	}
 	if c, ok := inProgress[key]; ok {
-		return c, nil
+		// A recursive reference: bound the decoding depth (see Enter).
+		return &codec{
+			enc: func(e *Encoder, v reflect.Value) error { return c.enc(e, v) },
+			dec: func(d *Decoder, v reflect.Value) error {
+				if err := d.Enter(); err != nil {
+					return err
+				}
+				defer d.Leave()
+				return c.dec(d, v)
+			},
+		}, nil
 	}
 	c := &codec{}
 	inProgress[key] = c

@@ -19,15 +19,33 @@ const zeroSizeLengthLimit = 1 << 16
 // Decoder reads SCALE values from a byte slice. The zero value reads from an
 // empty input. Slices returned by Next and Bytes alias the input.
 type Decoder struct {
-	buf []byte
-	off int
+	buf   []byte
+	off   int
+	depth int
 }
 
 // NewDecoder returns a decoder reading b from its start.
 func NewDecoder(b []byte) *Decoder { return &Decoder{buf: b} }
 
 // Reset makes d read b from its start.
-func (d *Decoder) Reset(b []byte) { d.buf, d.off = b, 0 }
+func (d *Decoder) Reset(b []byte) { d.buf, d.off, d.depth = b, 0, 0 }
+
+// MaxNesting bounds the recursion depth tracked by Enter.
+const MaxNesting = 512
+
+// Enter records one level of nesting for decoders of recursive types and
+// fails with ErrTooDeep beyond MaxNesting, so hostile input cannot exhaust
+// the stack. Every successful Enter must be paired with Leave.
+func (d *Decoder) Enter() error {
+	if d.depth >= MaxNesting {
+		return fmt.Errorf("%w: more than %d levels at offset %d", ErrTooDeep, MaxNesting, d.off)
+	}
+	d.depth++
+	return nil
+}
+
+// Leave undoes one Enter.
+func (d *Decoder) Leave() { d.depth-- }
 
 // Offset returns the number of bytes consumed so far.
 func (d *Decoder) Offset() int { return d.off }

@@ -23,6 +23,8 @@ var (
 	ErrInvalidUTF8 = errors.New("scale: string is not valid UTF-8")
 	// ErrTrailingBytes means input remained after the complete value was read.
 	ErrTrailingBytes = errors.New("scale: trailing bytes after value")
+	// ErrTooDeep means recursive values nest deeper than MaxNesting.
+	ErrTooDeep = errors.New("scale: value nests too deeply")
 	// ErrUnsupportedType means the static codec cannot map a Go type to SCALE.
 	ErrUnsupportedType = errors.New("scale: unsupported Go type")
 )

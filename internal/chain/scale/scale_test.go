@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"math/big"
@@ -246,5 +247,29 @@ func TestResultCodec(t *testing.T) {
 	var back Result[uint32, string]
 	if err := Unmarshal(b, &back); err != nil || back.Ok != 7 || back.Err != nil {
 		t.Fatalf("decode Ok: %+v %v", back, err)
+	}
+}
+
+type tree struct {
+	Value    uint8
+	Children []tree
+}
+
+func TestRecursiveTypeDepthBounded(t *testing.T) {
+	in := tree{Value: 1, Children: []tree{{Value: 2, Children: []tree{{Value: 3}}}}}
+	b, err := Marshal(in)
+	if err != nil || hex.EncodeToString(b) != "0104020403"+"00" {
+		t.Fatalf("Marshal = %x, %v", b, err)
+	}
+	var back tree
+	if err := Unmarshal(b, &back); err != nil || back.Children[0].Children[0].Value != 3 {
+		t.Fatalf("Unmarshal = %+v, %v", back, err)
+	}
+	// Each level takes two bytes (value, one-child length); nesting beyond
+	// MaxNesting is refused instead of growing the stack with the input.
+	deep := bytes.Repeat([]byte{0, 4}, MaxNesting+2)
+	deep = append(deep, 0, 0)
+	if err := Unmarshal(deep, &back); !errors.Is(err, ErrTooDeep) {
+		t.Fatalf("deep tree: %v", err)
 	}
 }
