@@ -131,7 +131,9 @@ func TestSyntheticGenericValues(t *testing.T) {
 			t.Errorf("%s %s: %v", r.Name(tc.id), tc.hex, err)
 			continue
 		}
-		if diff := cmp.Diff(tc.want, got, cmp.Comparer(func(a, b Composite) bool { return len(a.Fields) == len(b.Fields) && cmp.Equal(a.Fields, b.Fields, cmp.Comparer(func(x, y NamedValue) bool { return x.Name == y.Name && cmp.Equal(x.Value, y.Value) })) })); diff != "" {
+		if diff := cmp.Diff(tc.want, got, cmp.Comparer(func(a, b Composite) bool {
+			return len(a.Fields) == len(b.Fields) && cmp.Equal(a.Fields, b.Fields, cmp.Comparer(func(x, y NamedValue) bool { return x.Name == y.Name && cmp.Equal(x.Value, y.Value) }))
+		})); diff != "" {
 			t.Errorf("%s %s (-want +got):\n%s", r.Name(tc.id), tc.hex, diff)
 		}
 		back, err := r.Encode(tc.id, got)
