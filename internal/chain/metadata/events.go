@@ -16,6 +16,7 @@ type ModuleError struct {
 	Bytes       [4]byte // the raw error bytes of DispatchError::Module
 }
 
+// Error returns "Pallet.ErrorName".
 func (e *ModuleError) Error() string { return e.Pallet + "." + e.Name }
 
 // ModuleError resolves DispatchError::Module{index, error} to the pallet's
@@ -49,6 +50,7 @@ const (
 	PhaseInitialization
 )
 
+// String returns the phase variant name.
 func (k PhaseKind) String() string {
 	switch k {
 	case PhaseApplyExtrinsic:
@@ -214,6 +216,7 @@ type DispatchError struct {
 	Value Variant
 }
 
+// Error describes the dispatch error, naming the pallet error for Module.
 func (e *DispatchError) Error() string {
 	switch {
 	case e.Module != nil:

@@ -26,6 +26,7 @@ const (
 
 var kindNames = [...]string{"composite", "variant", "sequence", "array", "tuple", "primitive", "compact", "bit sequence"}
 
+// String returns the kind in words.
 func (k DefKind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
@@ -57,6 +58,7 @@ const (
 
 var primitiveNames = [...]string{"bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "u256", "i8", "i16", "i32", "i64", "i128", "i256"}
 
+// String returns the Rust name of the primitive.
 func (p Primitive) String() string {
 	if int(p) < len(primitiveNames) {
 		return primitiveNames[p]

@@ -67,8 +67,9 @@ func (v Variant) Field(name string) (any, bool) {
 // without consuming a byte.
 const maxDepth = 256
 
-// ErrTooDeep means a value nests deeper than the decoder allows.
-var ErrTooDeep = errors.New("metadata: value nests too deeply")
+// ErrTooDeep means a value nests deeper than the decoder allows; it is the
+// scale package's error, so one errors.Is check covers both layers.
+var ErrTooDeep = scale.ErrTooDeep
 
 // PathError reports where in a value a decode or encode failed: Path names the
 // field, element or variant chain (e.g. "stake[0].1"), Type the registry type.
@@ -79,6 +80,7 @@ type PathError struct {
 	Err  error
 }
 
+// Error names the operation, type and path of the failure.
 func (e *PathError) Error() string {
 	p := e.Path
 	if p == "" {
@@ -87,6 +89,7 @@ func (e *PathError) Error() string {
 	return fmt.Sprintf("metadata: %s %s at %s: %v", e.Op, e.Type, p, e.Err)
 }
 
+// Unwrap returns the underlying error (e.g. scale.ErrShortInput).
 func (e *PathError) Unwrap() error { return e.Err }
 
 // pathStep is an error on its way up: the innermost type and the path segments
