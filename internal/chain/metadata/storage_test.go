@@ -338,3 +338,28 @@ func TestStorageValues(t *testing.T) {
 		t.Errorf("CommitRevealWeightsVersion default = %d, %v", version, err)
 	}
 }
+
+func TestHasherVectors(t *testing.T) {
+	// Every hasher applied to SCALE(u16 1) = 0x0100. Expected values computed
+	// with Python 3.11 hashlib.blake2b(x, digest_size=16/32) and the PyPI
+	// package xxhash 4.1.0 (xxh64 with seeds 0..3, each little-endian). The
+	// Twox64Concat value also ends the MechanismCountCurrent(1) key recorded
+	// in the "metagraph" test.
+	x := []byte{1, 0}
+	for h, want := range map[Hasher]string{
+		Blake2_128:       "ead9a09ae23f059006f2bea50e245ff4",
+		Blake2_256:       "8080778c30c20fa2ebc0ed18d2cbca1f30b027625c7d9d97f5d589721c91aeb6",
+		Blake2_128Concat: "ead9a09ae23f059006f2bea50e245ff40100",
+		Twox128:          "f1577fbf1d628fdddb4ebfc6e8d95fb1",
+		Twox256:          "f1577fbf1d628fdddb4ebfc6e8d95fb16e76fbecaa879bcbf40f50c178d6426b",
+		Twox64Concat:     "f1577fbf1d628fdd0100",
+		Identity:         "0100",
+	} {
+		if got := hex.EncodeToString(h.Hash(nil, x)); got != want {
+			t.Errorf("%s = %s, want %s", h, got, want)
+		}
+		if h.Reversible() != (h == Blake2_128Concat || h == Twox64Concat || h == Identity) {
+			t.Errorf("%s reversible = %v", h, h.Reversible())
+		}
+	}
+}
