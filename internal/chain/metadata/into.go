@@ -590,13 +590,56 @@ func (c *planCompiler) buildCompact(t *Type, gt reflect.Type) (decodeFn, error) 
 		return nil, mismatch(t, c.r, gt)
 	}
 	limit := maxUnsigned(prim)
+	over := func(x uint64) error { return fmt.Errorf("%w: compact %d exceeds %s", scale.ErrOverflow, x, prim) }
+	// Compacts dominate runtime-API structs; when the Go field is at least as
+	// wide as the declared integer, store directly without the setter's call.
+	if k := gt.Kind(); k >= reflect.Uint8 && k <= reflect.Uint64 && prim <= PrimU64 && int(gt.Size()) >= prim.size() {
+		switch gt.Size() {
+		case 1:
+			return func(d *scale.Decoder, p unsafe.Pointer) error {
+				x, err := d.Compact()
+				if err == nil && x > limit {
+					err = over(x)
+				}
+				*(*uint8)(p) = uint8(x)
+				return err
+			}, nil
+		case 2:
+			return func(d *scale.Decoder, p unsafe.Pointer) error {
+				x, err := d.Compact()
+				if err == nil && x > limit {
+					err = over(x)
+				}
+				*(*uint16)(p) = uint16(x)
+				return err
+			}, nil
+		case 4:
+			return func(d *scale.Decoder, p unsafe.Pointer) error {
+				x, err := d.Compact()
+				if err == nil && x > limit {
+					err = over(x)
+				}
+				*(*uint32)(p) = uint32(x)
+				return err
+			}, nil
+		case 8:
+			return func(d *scale.Decoder, p unsafe.Pointer) error {
+				x, err := d.Compact()
+				if err == nil && x > limit {
+					err = over(x)
+				}
+				*(*uint64)(p) = x
+				return err
+			}, nil
+		}
+	}
 	return func(d *scale.Decoder, p unsafe.Pointer) error {
 		x, err := d.Compact()
 		if err != nil {
 			return err
 		}
 		if x > limit {
-			return fmt.Errorf("%w: compact %d exceeds %s", scale.ErrOverflow, x, prim)
+			return over(x)
 		}
 		return set(p, x)
 	}, nil
