@@ -164,41 +164,67 @@ func TestStorageVectorsFromChainDoc(t *testing.T) {
 	}
 }
 
-func TestStorageKeyRoundTripRecorded(t *testing.T) {
-	md := loadMetadata(t, spec343V15File)
-	// Every full key the recordings hold decodes to values that rebuild it.
-	n := 0
-	for _, test := range []string{"get_balance", "get_commitment", "get_delegate_take", "get_uid_for_hotkey_on_subnet",
-		"get_neuron_for_pubkey_and_subnet", "metagraph", "tempo", "bonds", "neurons", "get_netuids_for_hotkey", "get_all_subnets_info"} {
-		for _, method := range []string{"state_getStorageAt", "state_queryStorageAt"} {
-			for k := range recordedKeys(t, test, method) {
-				kb := decodeHexString(t, k)
-				e := entryForKey(t, md, kb)
-				if e == nil {
-					t.Fatalf("no entry for %s", k)
-				}
-				parts, err := e.DecodeKey(kb)
-				if err != nil {
-					t.Fatalf("%s.%s DecodeKey(%s): %v", e.Pallet.Name, e.Name, k, err)
-				}
-				vals := make([]any, len(parts))
-				for i, p := range parts {
-					if !p.HasValue {
-						t.Fatalf("%s.%s key %d not reversible", e.Pallet.Name, e.Name, i)
-					}
-					vals[i] = p.Value
-				}
-				again, err := e.Key(vals...)
-				if err != nil || !bytes.Equal(again, kb) {
-					t.Fatalf("%s.%s: rebuilt %x from %v: %v", e.Pallet.Name, e.Name, again, vals, err)
-				}
-				n++
+// pagedKeys returns every key that state_getKeysPaged answered in the
+// recordings (all tests).
+func pagedKeys(t *testing.T) map[string]bool {
+	t.Helper()
+	keys := map[string]bool{}
+	for _, methods := range loadRecordings(t) {
+		for _, msg := range methods["state_getKeysPaged"] {
+			var resp struct{ Result []string }
+			if err := json.Unmarshal(msg, &resp); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range resp.Result {
+				keys[k] = true
 			}
 		}
 	}
-	if n < 20 {
+	return keys
+}
+
+func TestStorageKeyRoundTripRecorded(t *testing.T) {
+	md := loadMetadata(t, spec343V15File)
+	// Every full key the recordings hold (queried, or returned by key paging)
+	// decodes to values that rebuild it; DecodeKey also checks each concat
+	// hasher's hash against the key bytes that follow it.
+	n := 0
+	sources := []map[string]bool{pagedKeys(t)}
+	for _, test := range []string{"get_balance", "get_commitment", "get_delegate_take", "get_uid_for_hotkey_on_subnet",
+		"get_neuron_for_pubkey_and_subnet", "metagraph", "tempo", "bonds", "neurons", "get_netuids_for_hotkey", "get_all_subnets_info"} {
+		for _, method := range []string{"state_getStorageAt", "state_queryStorageAt"} {
+			sources = append(sources, recordedKeys(t, test, method))
+		}
+	}
+	for _, keys := range sources {
+		for k := range keys {
+			kb := decodeHexString(t, k)
+			e := entryForKey(t, md, kb)
+			if e == nil {
+				t.Fatalf("no entry for %s", k)
+			}
+			parts, err := e.DecodeKey(kb)
+			if err != nil {
+				t.Fatalf("%s.%s DecodeKey(%s): %v", e.Pallet.Name, e.Name, k, err)
+			}
+			vals := make([]any, len(parts))
+			for i, p := range parts {
+				if !p.HasValue {
+					t.Fatalf("%s.%s key %d not reversible", e.Pallet.Name, e.Name, i)
+				}
+				vals[i] = p.Value
+			}
+			again, err := e.Key(vals...)
+			if err != nil || !bytes.Equal(again, kb) {
+				t.Fatalf("%s.%s: rebuilt %x from %v: %v", e.Pallet.Name, e.Name, again, vals, err)
+			}
+			n++
+		}
+	}
+	if n < 100 {
 		t.Fatalf("only %d recorded keys checked", n)
 	}
+	t.Logf("%d recorded keys rebuilt from their decoded values", n)
 }
 
 func entryForKey(t *testing.T, md *Metadata, key []byte) *StorageEntry {
