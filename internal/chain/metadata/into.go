@@ -76,7 +76,7 @@ func (r *Registry) planFor(id TypeID, t reflect.Type) (*plan, error) {
 	}
 	r.planMu.Lock()
 	defer r.planMu.Unlock()
-	c := &planCompiler{r: r, building: map[planKey]*plan{}}
+	c := &planCompiler{r: r, building: map[planKey]*plan{}, active: map[planKey]bool{}}
 	pl, err := c.compile(id, t)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,8 @@ func (r *Registry) planFor(id TypeID, t reflect.Type) (*plan, error) {
 
 type planCompiler struct {
 	r        *Registry
-	building map[planKey]*plan
+	building map[planKey]*plan // every plan made in this run
+	active   map[planKey]bool  // plans whose build is under way (recursion)
 }
 
 var (
@@ -104,6 +105,9 @@ func (c *planCompiler) compile(id TypeID, t reflect.Type) (*plan, error) {
 		return pl.(*plan), nil
 	}
 	if pl, ok := c.building[key]; ok {
+		if !c.active[key] {
+			return pl, nil // compiled earlier in this run
+		}
 		// A recursive reference: guard the depth, which only recursion can
 		// make unbounded by the input's structure.
 		return &plan{fn: func(d *scale.Decoder, p unsafe.Pointer) error {
@@ -116,7 +120,9 @@ func (c *planCompiler) compile(id TypeID, t reflect.Type) (*plan, error) {
 	}
 	pl := &plan{}
 	c.building[key] = pl
+	c.active[key] = true
 	fn, err := c.build(id, t)
+	delete(c.active, key)
 	if err != nil {
 		delete(c.building, key)
 		return nil, typed(err, c.r, id)
@@ -269,7 +275,9 @@ func (c *planCompiler) unwrap(inner TypeID, seg string, gt reflect.Type) (decode
 	if err != nil {
 		return nil, at(err, seg)
 	}
-	return func(d *scale.Decoder, p unsafe.Pointer) error { return at(typed(pl.fn(d, p), c.r, inner), seg) }, nil
+	// No wrapper: a newtype adds nothing to error paths, and pl.fn is set
+	// (compile returns finished plans or recursion guards).
+	return pl.fn, nil
 }
 
 // structMatches reports whether the Go struct has a field for the composite's

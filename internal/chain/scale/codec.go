@@ -113,24 +113,34 @@ func codecFor(t reflect.Type, compact bool) (*codec, error) {
 	}
 	compileMu.Lock()
 	defer compileMu.Unlock()
-	inProgress := map[codecKey]*codec{}
-	c, err := compile(key, inProgress)
+	b := &builder{made: map[codecKey]*codec{}, active: map[codecKey]bool{}}
+	c, err := b.compile(key)
 	if err != nil {
 		return nil, err
 	}
-	for k, v := range inProgress {
+	for k, v := range b.made {
 		codecCache.Store(k, v)
 	}
 	return c, nil
 }
 
-// compile builds the codec of key.t. Recursive types resolve through
-// inProgress: the placeholder is filled in before any value is coded.
-func compile(key codecKey, inProgress map[codecKey]*codec) (*codec, error) {
+// builder compiles codecs; made holds every codec of this run, active those
+// whose build is under way, so a hit there is a recursive type.
+type builder struct {
+	made   map[codecKey]*codec
+	active map[codecKey]bool
+}
+
+// compile builds the codec of key.t. Recursive types resolve through the
+// placeholder in b.made, which is filled in before any value is coded.
+func (b *builder) compile(key codecKey) (*codec, error) {
 	if c, ok := codecCache.Load(key); ok {
 		return c.(*codec), nil
 	}
-	if c, ok := inProgress[key]; ok {
+	if c, ok := b.made[key]; ok {
+		if !b.active[key] {
+			return c, nil
+		}
 		// A recursive reference: bound the decoding depth (see Enter).
 		return &codec{
 			enc: func(e *Encoder, v reflect.Value) error { return c.enc(e, v) },
@@ -144,9 +154,12 @@ func compile(key codecKey, inProgress map[codecKey]*codec) (*codec, error) {
 		}, nil
 	}
 	c := &codec{}
-	inProgress[key] = c
-	if err := build(c, key.t, key.compact, inProgress); err != nil {
-		delete(inProgress, key)
+	b.made[key] = c
+	b.active[key] = true
+	err := b.build(c, key.t, key.compact)
+	delete(b.active, key)
+	if err != nil {
+		delete(b.made, key)
 		return nil, fmt.Errorf("%w (in %s)", err, key.t)
 	}
 	return c, nil
@@ -156,13 +169,13 @@ func unsupported(t reflect.Type, why string) error {
 	return fmt.Errorf("%w: %s: %s", ErrUnsupportedType, t, why)
 }
 
-func build(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]*codec) error {
+func (b *builder) build(c *codec, t reflect.Type, compact bool) error {
 	if pt := reflect.PointerTo(t); !compact && t.Kind() != reflect.Pointer && pt.Implements(marshalerType) && pt.Implements(unmarshalerType) {
 		buildCustom(c, t)
 		return nil
 	}
 	if compact {
-		return buildCompact(c, t, inProgress)
+		return b.buildCompact(c, t)
 	}
 	switch t {
 	case uint128Type:
@@ -259,13 +272,13 @@ func build(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]*code
 			return err
 		}
 	case reflect.Slice:
-		return buildSlice(c, t, false, inProgress)
+		return b.buildSlice(c, t, false)
 	case reflect.Array:
-		return buildArray(c, t, false, inProgress)
+		return b.buildArray(c, t, false)
 	case reflect.Struct:
-		return buildStruct(c, t, inProgress)
+		return b.buildStruct(c, t)
 	case reflect.Pointer:
-		return buildPointer(c, t, false, inProgress)
+		return b.buildPointer(c, t, false)
 	default:
 		return unsupported(t, "no SCALE mapping for kind "+t.Kind().String())
 	}
@@ -316,7 +329,7 @@ func buildCustom(c *codec, t reflect.Type) {
 	}
 }
 
-func buildCompact(c *codec, t reflect.Type, inProgress map[codecKey]*codec) error {
+func (b *builder) buildCompact(c *codec, t reflect.Type) error {
 	c.minSize = 1
 	switch {
 	case t == uint128Type:
@@ -365,18 +378,18 @@ func buildCompact(c *codec, t reflect.Type, inProgress map[codecKey]*codec) erro
 		}
 		return nil
 	case reflect.Slice:
-		return buildSlice(c, t, true, inProgress)
+		return b.buildSlice(c, t, true)
 	case reflect.Array:
-		return buildArray(c, t, true, inProgress)
+		return b.buildArray(c, t, true)
 	case reflect.Pointer:
-		return buildPointer(c, t, true, inProgress)
+		return b.buildPointer(c, t, true)
 	case reflect.Struct:
 		// Compact<T> of a single-field wrapper (e.g. Compact<Perbill>) encodes
 		// the wrapped integer as compact.
 		fields := exportedFields(t)
 		if len(fields) == 1 {
 			idx := fields[0].Index
-			inner, err := compile(codecKey{fields[0].Type, true}, inProgress)
+			inner, err := b.compile(codecKey{fields[0].Type, true})
 			if err != nil {
 				return err
 			}
@@ -388,7 +401,7 @@ func buildCompact(c *codec, t reflect.Type, inProgress map[codecKey]*codec) erro
 	return unsupported(t, "compact needs an unsigned integer, Uint128 or *big.Int")
 }
 
-func buildSlice(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]*codec) error {
+func (b *builder) buildSlice(c *codec, t reflect.Type, compact bool) error {
 	c.minSize = 1
 	if !compact && t.Elem().Kind() == reflect.Uint8 && !t.Elem().Implements(marshalerType) {
 		c.enc = func(e *Encoder, v reflect.Value) error { e.ByteVec(v.Bytes()); return nil }
@@ -402,7 +415,7 @@ func buildSlice(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]
 		}
 		return nil
 	}
-	elem, err := compile(codecKey{t.Elem(), compact}, inProgress)
+	elem, err := b.compile(codecKey{t.Elem(), compact})
 	if err != nil {
 		return err
 	}
@@ -436,7 +449,7 @@ func buildSlice(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]
 	return nil
 }
 
-func buildArray(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]*codec) error {
+func (b *builder) buildArray(c *codec, t reflect.Type, compact bool) error {
 	n := t.Len()
 	if !compact && t.Elem().Kind() == reflect.Uint8 && !t.Elem().Implements(marshalerType) {
 		c.minSize = n
@@ -456,7 +469,7 @@ func buildArray(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]
 		}
 		return nil
 	}
-	elem, err := compile(codecKey{t.Elem(), compact}, inProgress)
+	elem, err := b.compile(codecKey{t.Elem(), compact})
 	if err != nil {
 		return err
 	}
@@ -480,8 +493,8 @@ func buildArray(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]
 	return nil
 }
 
-func buildPointer(c *codec, t reflect.Type, compact bool, inProgress map[codecKey]*codec) error {
-	elem, err := compile(codecKey{t.Elem(), compact}, inProgress)
+func (b *builder) buildPointer(c *codec, t reflect.Type, compact bool) error {
+	elem, err := b.compile(codecKey{t.Elem(), compact})
 	if err != nil {
 		return err
 	}
@@ -555,14 +568,14 @@ type fieldCodec struct {
 	c     *codec
 }
 
-func buildStruct(c *codec, t reflect.Type, inProgress map[codecKey]*codec) error {
+func (b *builder) buildStruct(c *codec, t reflect.Type) error {
 	var fields []fieldCodec
 	for _, f := range exportedFields(t) {
 		if !f.IsExported() {
 			return unsupported(t, "unexported field "+f.Name+" (tag it `scale:\"-\"` to skip)")
 		}
 		tag := ParseTag(f.Tag.Get("scale"))
-		fc, err := compile(codecKey{f.Type, tag.Compact}, inProgress)
+		fc, err := b.compile(codecKey{f.Type, tag.Compact})
 		if err != nil {
 			return fmt.Errorf("field %s: %w", f.Name, err)
 		}
