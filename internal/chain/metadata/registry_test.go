@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"math"
+	"math/big"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
 
 	"github.com/pylon-go/pylon/internal/chain/scale"
 )
@@ -370,4 +373,139 @@ func TestConcurrentPlanCompilation(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// TestPropertyIntegerConversions decodes every integer primitive and compact
+// into every Go integer kind: the result equals the value when it fits the Go
+// type and is scale.ErrOverflow exactly when it does not.
+func TestPropertyIntegerConversions(t *testing.T) {
+	prims := []Primitive{PrimU8, PrimU16, PrimU32, PrimU64, PrimI8, PrimI16, PrimI32, PrimI64}
+	types := make([]Type, 0, 2*len(prims))
+	for _, p := range prims {
+		types = append(types, Type{Kind: KindPrimitive, Primitive: p})
+	}
+	for i, p := range prims {
+		if p <= PrimU64 {
+			types = append(types, Type{Kind: KindCompact, Elem: TypeID(i)})
+		}
+	}
+	for i := range types {
+		types[i].ID = TypeID(i)
+	}
+	r := &Registry{types: types}
+	if err := r.validate(); err != nil {
+		t.Fatal(err)
+	}
+	type dst struct {
+		name     string
+		min, max *big.Int
+		decode   func(id TypeID, b []byte) (*big.Int, error)
+	}
+	mk := func(name string, lo, hi *big.Int, dec func(id TypeID, b []byte) (*big.Int, error)) dst {
+		return dst{name, lo, hi, dec}
+	}
+	i64 := func(v int64) *big.Int { return big.NewInt(v) }
+	u64 := func(v uint64) *big.Int { return new(big.Int).SetUint64(v) }
+	dsts := []dst{
+		mk("uint8", i64(0), u64(math.MaxUint8), func(id TypeID, b []byte) (*big.Int, error) {
+			var v uint8
+			err := r.DecodeInto(id, b, &v)
+			return u64(uint64(v)), err
+		}),
+		mk("uint16", i64(0), u64(math.MaxUint16), func(id TypeID, b []byte) (*big.Int, error) {
+			var v uint16
+			err := r.DecodeInto(id, b, &v)
+			return u64(uint64(v)), err
+		}),
+		mk("uint32", i64(0), u64(math.MaxUint32), func(id TypeID, b []byte) (*big.Int, error) {
+			var v uint32
+			err := r.DecodeInto(id, b, &v)
+			return u64(uint64(v)), err
+		}),
+		mk("uint64", i64(0), u64(math.MaxUint64), func(id TypeID, b []byte) (*big.Int, error) {
+			var v uint64
+			err := r.DecodeInto(id, b, &v)
+			return u64(v), err
+		}),
+		mk("uint", i64(0), u64(math.MaxUint), func(id TypeID, b []byte) (*big.Int, error) {
+			var v uint
+			err := r.DecodeInto(id, b, &v)
+			return u64(uint64(v)), err
+		}),
+		mk("int8", i64(math.MinInt8), i64(math.MaxInt8), func(id TypeID, b []byte) (*big.Int, error) {
+			var v int8
+			err := r.DecodeInto(id, b, &v)
+			return i64(int64(v)), err
+		}),
+		mk("int16", i64(math.MinInt16), i64(math.MaxInt16), func(id TypeID, b []byte) (*big.Int, error) {
+			var v int16
+			err := r.DecodeInto(id, b, &v)
+			return i64(int64(v)), err
+		}),
+		mk("int32", i64(math.MinInt32), i64(math.MaxInt32), func(id TypeID, b []byte) (*big.Int, error) {
+			var v int32
+			err := r.DecodeInto(id, b, &v)
+			return i64(int64(v)), err
+		}),
+		mk("int64", i64(math.MinInt64), i64(math.MaxInt64), func(id TypeID, b []byte) (*big.Int, error) {
+			var v int64
+			err := r.DecodeInto(id, b, &v)
+			return i64(v), err
+		}),
+		mk("int", i64(math.MinInt), i64(math.MaxInt), func(id TypeID, b []byte) (*big.Int, error) {
+			var v int
+			err := r.DecodeInto(id, b, &v)
+			return i64(int64(v)), err
+		}),
+	}
+	for id := range types {
+		for _, d := range dsts {
+			t.Run(r.Name(TypeID(id))+"/"+d.name, func(t *testing.T) {
+				checkIntegerConversion(t, r, TypeID(id), d.name, d.min, d.max, d.decode)
+			})
+		}
+	}
+}
+
+func checkIntegerConversion(tt *testing.T, r *Registry, id TypeID, name string, minV, maxV *big.Int, decode func(TypeID, []byte) (*big.Int, error)) {
+	i64 := func(v int64) *big.Int { return big.NewInt(v) }
+	u64 := func(v uint64) *big.Int { return new(big.Int).SetUint64(v) }
+	types := r.types
+	rapid.Check(tt, func(t *rapid.T) {
+		ty := &types[id]
+		p := ty.Primitive
+		if ty.Kind == KindCompact {
+			p = types[ty.Elem].Primitive
+		}
+		bits := uint(8 * p.size())
+		var v *big.Int
+		// Values near the Go destination's limits are where conversions break:
+		// draw them as often as uniform values.
+		if p <= PrimU64 {
+			v = u64(rapid.OneOf(rapid.Uint64Max(maxUnsigned(p)), rapid.SampledFrom([]uint64{
+				0, 1, math.MaxInt8, math.MaxInt8 + 1, math.MaxUint8, math.MaxUint8 + 1, math.MaxInt16 + 1, math.MaxUint16,
+				math.MaxUint16 + 1, math.MaxInt32 + 1, math.MaxUint32, math.MaxUint32 + 1, math.MaxInt64, math.MaxInt64 + 1, math.MaxUint64,
+			})).Draw(t, "u") & maxUnsigned(p))
+		} else {
+			lo := -(int64(1) << (bits - 1))
+			hi := int64(uint64(1)<<(bits-1) - 1)
+			x := rapid.OneOf(rapid.Int64Range(lo, hi), rapid.SampledFrom([]int64{
+				-1, 0, math.MinInt8, math.MinInt8 - 1, math.MaxInt8, math.MaxUint8 + 1, math.MinInt16 - 1, math.MaxInt16 + 1,
+				math.MinInt32, math.MinInt32 - 1, math.MaxInt32 + 1, math.MinInt64, math.MaxInt64,
+			})).Draw(t, "i")
+			v = i64(min(max(x, lo), hi))
+		}
+		b, err := r.Encode(id, v)
+		if err != nil {
+			t.Fatalf("encode %s %s: %v", r.Name(id), v, err)
+		}
+		got, err := decode(id, b)
+		fits := v.Cmp(minV) >= 0 && v.Cmp(maxV) <= 0
+		switch {
+		case fits && (err != nil || got.Cmp(v) != 0):
+			t.Fatalf("%s %s into %s = %s, %v", r.Name(id), v, name, got, err)
+		case !fits && !errors.Is(err, scale.ErrOverflow):
+			t.Fatalf("%s %s into %s: error %v, want ErrOverflow", r.Name(id), v, name, err)
+		}
+	})
 }
