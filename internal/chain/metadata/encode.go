@@ -97,7 +97,9 @@ func (r *Registry) encodeDef(e *scale.Encoder, t *Type, v reflect.Value, depth i
 			if len(c.Fields) != 1 {
 				return fmt.Errorf("%w: compact of a composite with %d fields", ErrTypeMismatch, len(c.Fields))
 			}
-			v, _ = indirect(reflect.ValueOf(c.Fields[0].Value))
+			if v, ok = indirect(reflect.ValueOf(c.Fields[0].Value)); !ok {
+				return fmt.Errorf("%w: nil value", ErrTypeMismatch)
+			}
 		}
 		return encodeCompact(e, p, v)
 	case KindSequence, KindArray:

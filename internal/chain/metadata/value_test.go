@@ -247,11 +247,20 @@ func TestEncodeRangeAndShapeErrors(t *testing.T) {
 		return 0
 	}
 	u16, u128 := find(PrimU16), find(PrimU128)
+	var compactU32 TypeID
+	for i := range r.types {
+		if r.types[i].Kind == KindCompact && r.Name(r.types[i].Elem) == "u32" {
+			compactU32 = TypeID(i)
+		}
+	}
 	for _, tc := range []struct {
 		id  TypeID
 		v   any
 		err error
 	}{
+		{compactU32, Composite{Fields: []NamedValue{{Value: nil}}}, ErrTypeMismatch},
+		{compactU32, Composite{Fields: []NamedValue{{Value: uint32(7)}}}, nil},
+		{compactU32, 1 << 32, scale.ErrOverflow},
 		{u16, 65536, scale.ErrOverflow},
 		{u16, -1, scale.ErrOverflow},
 		{u16, "x", ErrTypeMismatch},
@@ -272,4 +281,33 @@ func TestEncodeRangeAndShapeErrors(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Path != "Some" {
 		t.Errorf("missing fields: %v", err)
 	}
+}
+
+// TestPropertyEncodeNeverPanics offers values of the wrong shape (and of the
+// right one) to every registry type: the encoder must answer with an error or
+// bytes that decode back, never panic.
+func TestPropertyEncodeNeverPanics(t *testing.T) {
+	md := loadMetadata(t, spec343V15File)
+	r := md.Types
+	var nilPtr *uint32
+	type unexported struct{ a int }
+	values := []any{
+		nil, nilPtr, 0, -1, uint8(255), uint64(1 << 63), "x", "", []byte{}, []byte{1, 2, 3}, [32]byte{}, [4]byte{},
+		[]any{}, []any{1, "a"}, []uint16{1, 2}, map[string]any{}, map[string]any{"x": 1}, map[int]int{1: 1},
+		Variant{}, Variant{Name: "Some", Fields: []NamedValue{{Value: 1}}}, Variant{Name: "None"},
+		Composite{}, Composite{Fields: []NamedValue{{Name: "a", Value: nil}}}, Sequence{nil}, struct{}{}, unexported{},
+		scale.Uint128{Hi: 1}, scale.Int256{}, new(big.Int).Lsh(big.NewInt(1), 300), big.NewInt(-5), true, 1.5,
+		scale.BitSequence{true}, []bool{false}, Char('x'), func() {}, make(chan int),
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		id := TypeID(rapid.IntRange(0, r.Len()-1).Draw(t, "type"))
+		v := rapid.SampledFrom(values).Draw(t, "value")
+		b, err := r.Encode(id, v)
+		if err != nil {
+			return
+		}
+		if _, err := r.Decode(id, b); err != nil {
+			t.Fatalf("%s: %#v encoded to %x, which does not decode: %v", r.Name(id), v, b, err)
+		}
+	})
 }
