@@ -291,6 +291,7 @@ func TestPropertyEncodeNeverPanics(t *testing.T) {
 	r := md.Types
 	var nilPtr *uint32
 	type unexported struct{ a int }
+	_ = unexported{}.a
 	values := []any{
 		nil, nilPtr, 0, -1, uint8(255), uint64(1 << 63), "x", "", []byte{}, []byte{1, 2, 3}, [32]byte{}, [4]byte{},
 		[]any{}, []any{1, "a"}, []uint16{1, 2}, map[string]any{}, map[string]any{"x": 1}, map[int]int{1: 1},
