@@ -1,0 +1,306 @@
+// The bootstrap: builds a realistic, deterministic world on a fresh devnet (DEVNET.md §5) and reads it
+// back from the chain. Same options on a fresh chain → same keys, netuids, uids, permits, axons.
+import { u8aToHex } from '@polkadot/util';
+import { devKey, labelledKey, certificateKey, writeWallet } from './keys.mjs';
+import { inBlock, resetNonces, rpc } from './chain.mjs';
+
+export const SUDO_URI = '//Alice';
+const TAO = 1_000_000_000n;
+
+export const DEFAULTS = Object.freeze({
+  subnets: 2, // subnet k has commit-reveal on when k is odd: the default world has one of each
+  neurons: 16,
+  tempo: 10,
+  weightsRateLimit: 0,
+  servingRateLimit: 0,
+  validators: 4,
+  axons: 6,
+});
+
+const MAX_NEURONS = 256; // the runtime's default MaxAllowedUids of a new subnet
+const MAX_SUBNETS = 8;
+const TX_PER_BLOCK = 128; // keeps blocks well inside the block weight limit (burned_register is heavy)
+const CALLS_PER_BATCH = 256;
+
+function int(v, name, min, max) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`option ${name}=${v}: want an integer in [${min}, ${max}]`);
+  return n;
+}
+
+/**
+ * Normalises bootstrap options: { subnets: n | [ {neurons, tempo, weightsRateLimit, servingRateLimit,
+ * commitReveal, validators, axons} ], neurons, tempo, weightsRateLimit, servingRateLimit, validators,
+ * axons } where top-level values are defaults for every subnet.
+ */
+export function normaliseOptions(opts = {}) {
+  const base = { ...DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined && v !== null)) };
+  const list = Array.isArray(base.subnets) ? base.subnets : Array.from({ length: int(base.subnets, 'subnets', 1, MAX_SUBNETS) }, () => ({}));
+  if (list.length < 1 || list.length > MAX_SUBNETS) throw new Error(`option subnets: want 1..${MAX_SUBNETS} subnets`);
+  return list.map((s, k) => {
+    const m = { ...base, commitReveal: k % 2 === 1, ...Object.fromEntries(Object.entries(s ?? {}).filter(([, v]) => v !== undefined && v !== null)) };
+    const neurons = int(m.neurons, 'neurons', 1, MAX_NEURONS);
+    return {
+      index: k,
+      neurons,
+      tempo: int(m.tempo, 'tempo', 1, 65535),
+      weightsRateLimit: int(m.weightsRateLimit, 'weightsRateLimit', 0, 1e9),
+      servingRateLimit: int(m.servingRateLimit, 'servingRateLimit', 0, 1e9),
+      commitReveal: Boolean(m.commitReveal),
+      validators: int(m.validators, 'validators', 1, Math.min(neurons, 64)),
+      axons: int(m.axons, 'axons', 0, neurons),
+    };
+  });
+}
+
+/** Public-looking axon addresses (documentation ranges; loopback is InvalidIpAddress). */
+function axonAddress(k, i) {
+  const prefix = k % 2 === 0 ? [203, 0, 113] : [198, 51, 100];
+  const ip = [...prefix, 10 + ((i + 20 * Math.floor(k / 2)) % 240)];
+  return { ip: ip.join('.'), ipInt: BigInt(((ip[0] << 24) >>> 0) + (ip[1] << 16) + (ip[2] << 8) + ip[3]), port: 8091 + i };
+}
+
+/** The stake (TAO) of validator i: distinct values so the ranking is unambiguous. */
+function stakeTao(i) {
+  return 1000n - 10n * BigInt(i);
+}
+
+/** Deterministic keys of one subnet plan; labels never depend on chain state. */
+function planKeys(sub) {
+  const neurons = [];
+  for (let i = 0; i < sub.neurons; i++) {
+    neurons.push({
+      i,
+      hotkey: labelledKey(`pylon-devnet/subnet${sub.index}/hotkey/${i}`),
+      coldkey: labelledKey(`pylon-devnet/subnet${sub.index}/coldkey/${i}`),
+      validator: i < sub.validators,
+      axon: i < sub.axons ? axonAddress(sub.index, i) : null,
+      certificate: i < sub.axons ? certificateKey(`pylon-devnet/subnet${sub.index}/certificate/${i}`) : null,
+    });
+  }
+  return neurons;
+}
+
+function chunk(list, n) {
+  const out = [];
+  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
+  return out;
+}
+
+async function blocksInChunks(api, items, manual) {
+  for (const part of chunk(items, TX_PER_BLOCK)) await inBlock(api, part, { manual });
+}
+
+/** Hyperparameter calls (sudo-wrapped) of one subnet; also used after a runtime upgrade. */
+export function hyperparameterCalls(api, sub) {
+  const a = api.tx.adminUtils;
+  const calls = [
+    a.sudoSetTempo(sub.netuid, sub.tempo),
+    a.sudoSetWeightsSetRateLimit(sub.netuid, sub.weightsRateLimit),
+    a.sudoSetServingRateLimit(sub.netuid, sub.servingRateLimit),
+    a.sudoSetCommitRevealWeightsEnabled(sub.netuid, sub.commitReveal),
+    a.sudoSetMaxAllowedValidators(sub.netuid, sub.validators),
+  ];
+  if (sub.neurons !== undefined) {
+    // Registrations of the whole subnet arrive in one or two blocks.
+    const n = Math.max(sub.neurons, 4);
+    calls.push(a.sudoSetMaxRegistrationsPerBlock(sub.netuid, n), a.sudoSetTargetRegistrationsPerInterval(sub.netuid, n));
+  }
+  return calls.map((c) => api.tx.sudo.sudo(c));
+}
+
+export const POOL_RESERVE = 100_000n * TAO;
+
+async function seedPools(api, netuids) {
+  const q = api.query.subtensorModule;
+  const u64 = (v) => api.createType('u64', v).toHex(); // hex: falsy values would delete keys (DEVNET.md §9.6)
+  const pairs = netuids.flatMap((netuid) => [
+    [q.subnetTAO.key(netuid), u64(POOL_RESERVE)],
+    [q.subnetAlphaIn.key(netuid), u64(POOL_RESERVE)],
+  ]);
+  await rpc(api, 'dev_setStorage', [pairs]);
+}
+
+
+/**
+ * Builds the world. opts: bootstrap options plus walletDir (optional: where to write wallets),
+ * manual (default true: Chopsticks in Manual block mode), log (progress function).
+ */
+export async function bootstrap(api, opts = {}) {
+  const t0 = Date.now();
+  const log = opts.log ?? (() => {});
+  const manual = opts.manual ?? true;
+  const plan = normaliseOptions(opts);
+  const sudo = devKey(SUDO_URI);
+  resetNonces();
+
+  const keys = plan.map(planKeys);
+
+  // Block 1: //Alice funds every key and lifts the network rate limit.
+  const funding = [api.tx.sudo.sudo(api.tx.adminUtils.sudoSetNetworkRateLimit(0))];
+  for (const [k, neurons] of keys.entries()) {
+    for (const n of neurons) {
+      let cold = 100n * TAO; // burn (1 TAO here) and fees
+      if (n.validator) cold += stakeTao(n.i) * TAO + 100n * TAO;
+      if (n.i === 0) cold += 10_000n * TAO; // subnet lock cost (doubles with each new subnet)
+      funding.push(api.tx.balances.transferKeepAlive(n.coldkey.address, cold));
+      funding.push(api.tx.balances.transferKeepAlive(n.hotkey.address, 10n * TAO)); // hotkeys sign serve_axon/set_weights
+    }
+    log(`subnet ${k}: ${neurons.length} neurons planned`);
+  }
+  await inBlock(api, chunk(funding, CALLS_PER_BATCH).map((calls, j) => [sudo, api.tx.utility.batchAll(calls), `funding batch ${j}`]), { manual });
+  log(`funded ${funding.length - 1} accounts (${Date.now() - t0} ms)`);
+
+  // Block 2: each subnet owner (coldkey 0) registers a network with its hotkey 0 (uid 0). Submission
+  // order is inclusion order, so netuids follow the plan order.
+  const regs = await inBlock(
+    api,
+    keys.map((neurons, k) => [neurons[0].coldkey.pair, api.tx.subtensorModule.registerNetwork(neurons[0].hotkey.address, 1), `register_network of subnet ${k}`]),
+    { manual },
+  );
+  const netuids = [];
+  for (const [k, r] of regs.entries()) {
+    const events = await api.query.system.events.at(r.blockHash);
+    const added = events.find(({ event, phase }) => phase.isApplyExtrinsic && phase.asApplyExtrinsic.toNumber() === r.index && api.events.subtensorModule.NetworkAdded.is(event));
+    if (!added) throw new Error(`register_network of subnet ${k}: no NetworkAdded event`);
+    netuids.push(added.event.data[0].toNumber());
+  }
+  const subnets = plan.map((p, k) => ({ ...p, netuid: netuids[k] }));
+  log(`registered subnets ${netuids.join(', ')} (${Date.now() - t0} ms)`);
+
+  // Block 3: hyperparameters, one sudo batch.
+  await inBlock(api, [[sudo, api.tx.utility.batchAll(subnets.flatMap((s) => hyperparameterCalls(api, s))), 'hyperparameters']], { manual });
+
+  // Spec 218 opens a subnet's dynamic pool with 1 rao of TAO and 1 rao of alpha, and emission keeps the
+  // alpha reserve at that size, so add_stake would buy 0 alpha and no stake would ever rank validators.
+  // Seed each pool with liquidity at price 1 (as a subnet that has traded for a while), so stake is real
+  // alpha, visible in Alpha/TotalHotkeyAlpha and NeuronInfoLite.
+  await seedPools(api, netuids);
+
+  // Blocks 4…: burned_register from each neuron's own coldkey, many signers per block.
+  const registrations = [];
+  for (const [k, neurons] of keys.entries()) {
+    for (const n of neurons.slice(1)) {
+      registrations.push([n.coldkey.pair, api.tx.subtensorModule.burnedRegister(netuids[k], n.hotkey.address), `burned_register subnet ${netuids[k]} neuron ${n.i}`]);
+    }
+  }
+  await blocksInChunks(api, registrations, manual);
+  log(`registered ${registrations.length} neurons (${Date.now() - t0} ms)`);
+
+  // Next blocks: validators stake (coldkey → own hotkey), axons with certificates (signed by hotkeys).
+  const staking = [];
+  for (const [k, neurons] of keys.entries()) {
+    for (const n of neurons) {
+      if (n.validator) staking.push([n.coldkey.pair, api.tx.subtensorModule.addStake(n.hotkey.address, netuids[k], stakeTao(n.i) * TAO), `add_stake subnet ${netuids[k]} neuron ${n.i}`]);
+      if (n.axon) {
+        const cert = '0x01' + n.certificate.publicKey.slice(2);
+        staking.push([n.hotkey.pair, api.tx.subtensorModule.serveAxonTls(netuids[k], 1, n.axon.ipInt, n.axon.port, 4, 4, 0, 0, cert), `serve_axon_tls subnet ${netuids[k]} neuron ${n.i}`]);
+      }
+    }
+  }
+  await blocksInChunks(api, staking, manual);
+  log(`staked and served axons (${Date.now() - t0} ms)`);
+
+  // Spec 218 (the raonet "rao" test runtime) runs epoch_mock for every subnet in every block: it sets
+  // ValidatorPermit to true for every neuron whatever the stake and MaxAllowedValidators, so the
+  // block after the registrations already holds the permits. Stake still ranks the validators (alpha,
+  // emission shares), and the MaxAllowedValidators set above is what a real epoch would use.
+  const world = await readWorld(api, subnets, keys);
+  checkPermits(world);
+  if (opts.walletDir) writeWallets(opts.walletDir, world, keys);
+  world.walletDir = opts.walletDir ?? null;
+  world.elapsedMs = Date.now() - t0;
+  log(`bootstrap done in ${world.elapsedMs} ms`);
+  return world;
+}
+
+function walletName(netuid, i) {
+  return `sn${netuid}-${i}`;
+}
+
+export const HOTKEY_NAME = 'default';
+
+async function readWorld(api, subnets, keys) {
+  const q = api.query.subtensorModule;
+  const head = await api.rpc.chain.getHeader();
+  const hash = head.hash.toHex();
+  const at = await api.at(hash);
+  const version = await api.rpc.state.getRuntimeVersion(hash);
+  const out = [];
+  for (const [k, s] of subnets.entries()) {
+    const permits = (await at.query.subtensorModule.validatorPermit(s.netuid)).map((b) => b.isTrue);
+    const neurons = [];
+    for (const n of keys[k]) {
+      const uid = await at.query.subtensorModule.uids(s.netuid, n.hotkey.address);
+      if (uid.isNone) throw new Error(`hotkey ${n.hotkey.address} of subnet ${s.netuid} is not registered`);
+      const u = uid.unwrap().toNumber();
+      let axon = null;
+      if (n.axon) {
+        const a = await at.query.subtensorModule.axons(s.netuid, n.hotkey.address);
+        if (a.isNone) throw new Error(`axon of ${n.hotkey.address} on subnet ${s.netuid} missing`);
+        const ai = a.unwrap();
+        axon = { ip: n.axon.ip, port: ai.port.toNumber(), ipType: ai.ipType.toNumber(), protocol: ai.protocol.toNumber(), version: ai.version.toNumber(), block: ai.block.toNumber() };
+        if (BigInt(ai.ip.toString()) !== n.axon.ipInt || axon.port !== n.axon.port) throw new Error(`axon of ${n.hotkey.address} reads back as ${ai.ip}:${axon.port}`);
+      }
+      let certificate = null;
+      if (n.certificate) {
+        const c = await at.query.subtensorModule.neuronCertificates(s.netuid, n.hotkey.address);
+        if (c.isNone) throw new Error(`certificate of ${n.hotkey.address} on subnet ${s.netuid} missing`);
+        const cc = c.unwrap();
+        if (cc.publicKey.toHex() !== n.certificate.publicKey || cc.algorithm.toNumber() !== 1) throw new Error(`certificate of ${n.hotkey.address} reads back as ${cc.publicKey.toHex()}`);
+        certificate = { ...n.certificate };
+      }
+      const stake = (await at.query.subtensorModule.totalHotkeyAlpha(n.hotkey.address, s.netuid)).toString();
+      neurons.push({
+        index: n.i,
+        uid: u,
+        hotkey: n.hotkey.address,
+        hotkeyPublicKey: n.hotkey.publicKey,
+        hotkeySeed: n.hotkey.seed,
+        coldkey: n.coldkey.address,
+        coldkeyPublicKey: n.coldkey.publicKey,
+        coldkeySeed: n.coldkey.seed,
+        wallet: walletName(s.netuid, n.i),
+        hotkeyName: HOTKEY_NAME,
+        validator: n.validator,
+        validatorPermit: permits[u] ?? false,
+        stake, // alpha rao of the hotkey on this subnet (TotalHotkeyAlpha, u64 as a decimal string)
+        axon,
+        certificate,
+      });
+    }
+    out.push({
+      index: k,
+      netuid: s.netuid,
+      tempo: (await at.query.subtensorModule.tempo(s.netuid)).toNumber(),
+      commitReveal: (await at.query.subtensorModule.commitRevealWeightsEnabled(s.netuid)).isTrue,
+      weightsRateLimit: (await at.query.subtensorModule.weightsSetRateLimit(s.netuid)).toNumber(),
+      servingRateLimit: (await at.query.subtensorModule.servingRateLimit(s.netuid)).toNumber(),
+      maxAllowedValidators: (await at.query.subtensorModule.maxAllowedValidators(s.netuid)).toNumber(),
+      owner: { coldkey: keys[k][0].coldkey.address, hotkey: keys[k][0].hotkey.address },
+      neurons,
+    });
+  }
+  return {
+    sudo: SUDO_URI,
+    sudoAddress: devKey(SUDO_URI).address,
+    genesisHash: u8aToHex(api.genesisHash),
+    specVersion: version.specVersion.toNumber(),
+    block: { number: head.number.toNumber(), hash },
+    subnets: out,
+  };
+}
+
+function checkPermits(world) {
+  for (const s of world.subnets) {
+    for (const n of s.neurons) {
+      if (n.validator && !n.validatorPermit) throw new Error(`subnet ${s.netuid} uid ${n.uid}: staked validator has no validator permit`);
+    }
+  }
+}
+
+function writeWallets(dir, world, keys) {
+  for (const [k, s] of world.subnets.entries()) {
+    for (const n of keys[k]) writeWallet(dir, walletName(s.netuid, n.i), HOTKEY_NAME, n.coldkey, n.hotkey);
+  }
+}
