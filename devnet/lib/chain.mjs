@@ -36,18 +36,41 @@ export function resetNonces() {
   nextNonce.clear();
 }
 
+const rejected = new Map(); // extrinsic hash -> why the block builder dropped it
+
 /**
  * Signs (immortal) and submits a transaction; returns its hash. Nonces are tracked locally so several
- * transactions of one signer can share a block.
+ * transactions of one signer can share a block. The submission is watched only to learn why the
+ * block builder drops a transaction (Chopsticks reports it as a non-standard status, DEVNET.md §9.1).
  */
 export async function submit(api, pair, tx) {
   let nonce = nextNonce.get(pair.address);
   if (nonce === undefined) nonce = (await api.rpc.system.accountNextIndex(pair.address)).toNumber();
   await tx.signAsync(pair, { nonce, era: 0 });
+  const hash = tx.hash.toHex();
+  const provider = api._rpcCore.provider;
   try {
-    const hash = await api.rpc.author.submitExtrinsic(tx);
+    let subId = null;
+    let done = false;
+    const finish = () => {
+      done = true;
+      if (subId !== null) provider.unsubscribe('author_extrinsicUpdate', 'author_unwatchExtrinsic', subId).catch(() => {});
+    };
+    subId = await provider.subscribe('author_extrinsicUpdate', 'author_submitAndWatchExtrinsic', [tx.toHex()], (err, status) => {
+      if (done) return;
+      if (err) {
+        rejected.set(hash, err.message ?? String(err));
+        finish();
+      } else if (status && typeof status === 'object' && (status.inBlock || status.finalized)) {
+        finish();
+      } else if (status && typeof status === 'object' && !('ready' in status) && !('broadcast' in status) && !('future' in status)) {
+        rejected.set(hash, JSON.stringify(status)); // e.g. {"invalid":{"exhaustsResources":null}}
+        finish();
+      }
+    });
+    if (done) provider.unsubscribe('author_extrinsicUpdate', 'author_unwatchExtrinsic', subId).catch(() => {});
     nextNonce.set(pair.address, nonce + 1);
-    return hash.toHex();
+    return hash;
   } catch (err) {
     nextNonce.delete(pair.address);
     throw new Error(`submit ${tx.method.section}.${tx.method.method} from ${pair.address}: ${err.message}`, { cause: err });
@@ -59,7 +82,8 @@ function describeDispatchError(api, err) {
     const m = api.registry.findMetaError(err.asModule);
     return `${m.section}.${m.name}`;
   }
-  return JSON.stringify(err.toHuman());
+  const detail = err[`as${err.type}`];
+  return detail && detail.type ? `${err.type}.${detail.type}` : err.type;
 }
 
 /**
@@ -111,7 +135,8 @@ export async function waitIncluded(api, hashes, fromNumber, { timeoutMs = 60_000
     const dropped = hashes.filter((h) => !found.has(h) && !pending.has(h));
     if (dropped.length > 0 && scanned === head) {
       resetNonces();
-      throw new Error(`transactions dropped by the block builder (invalid when applied): ${dropped.join(', ')}`);
+      const why = dropped.map((h) => `${h}: ${rejected.get(h) ?? 'reason unknown'}`);
+      throw new Error(`transactions dropped by the block builder (invalid when applied): ${why.join('; ')}`);
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${hashes.length - found.size} transactions to be included`);
     await new Promise((r) => setTimeout(r, 50));

@@ -2,7 +2,7 @@
 // back from the chain. Same options on a fresh chain → same keys, netuids, uids, permits, axons.
 import { u8aToHex } from '@polkadot/util';
 import { devKey, labelledKey, certificateKey, writeWallet } from './keys.mjs';
-import { inBlock, resetNonces, rpc } from './chain.mjs';
+import { inBlock, newBlock, resetNonces, rpc } from './chain.mjs';
 
 export const SUDO_URI = '//Alice';
 const TAO = 1_000_000_000n;
@@ -40,6 +40,10 @@ export function normaliseOptions(opts = {}) {
   return list.map((s, k) => {
     const m = { ...base, commitReveal: k % 2 === 1, ...Object.fromEntries(Object.entries(s ?? {}).filter(([, v]) => v !== undefined && v !== null)) };
     const neurons = int(m.neurons, 'neurons', 1, MAX_NEURONS);
+    // Defaults shrink with small subnets; explicit values are checked.
+    const given = (key) => (s ?? {})[key] ?? opts[key];
+    if (given('validators') === undefined || given('validators') === null) m.validators = Math.min(DEFAULTS.validators, neurons);
+    if (given('axons') === undefined || given('axons') === null) m.axons = Math.min(DEFAULTS.axons, neurons);
     return {
       index: k,
       neurons,
@@ -109,11 +113,29 @@ export function hyperparameterCalls(api, sub) {
   return calls.map((c) => api.tx.sudo.sudo(c));
 }
 
+/** First block ≥ from at which subtensor runs the subnet's epoch (blocks_until_next_epoch == 0). */
+export function nextEpochBlock(netuid, tempo, from) {
+  for (let b = from; ; b++) if ((b + netuid + 1) % (tempo + 1) === tempo) return b;
+}
+
+async function validatorsHavePermits(api, subnets, keys) {
+  for (const [k, s] of subnets.entries()) {
+    const permits = (await api.query.subtensorModule.validatorPermit(s.netuid)).map((b) => b.isTrue);
+    for (const n of keys[k]) {
+      if (!n.validator) continue;
+      const uid = await api.query.subtensorModule.uids(s.netuid, n.hotkey.address);
+      if (uid.isNone || !permits[uid.unwrap().toNumber()]) return false;
+    }
+  }
+  return true;
+}
+
 export const POOL_RESERVE = 100_000n * TAO;
 
 async function seedPools(api, netuids) {
   const q = api.query.subtensorModule;
   const u64 = (v) => api.createType('u64', v).toHex(); // hex: falsy values would delete keys (DEVNET.md §9.6)
+  if (!q.subnetTAO || !q.subnetAlphaIn) return; // runtimes without dynamic pools
   const pairs = netuids.flatMap((netuid) => [
     [q.subnetTAO.key(netuid), u64(POOL_RESERVE)],
     [q.subnetAlphaIn.key(netuid), u64(POOL_RESERVE)],
@@ -201,10 +223,17 @@ export async function bootstrap(api, opts = {}) {
   await blocksInChunks(api, staking, manual);
   log(`staked and served axons (${Date.now() - t0} ms)`);
 
-  // Spec 218 (the raonet "rao" test runtime) runs epoch_mock for every subnet in every block: it sets
-  // ValidatorPermit to true for every neuron whatever the stake and MaxAllowedValidators, so the
-  // block after the registrations already holds the permits. Stake still ranks the validators (alpha,
-  // emission shares), and the MaxAllowedValidators set above is what a real epoch would use.
+  // Validator permits. Spec 218 (the raonet "rao" test runtime) runs epoch_mock for every subnet in
+  // every block: it sets ValidatorPermit to true for every neuron whatever the stake and
+  // MaxAllowedValidators, so the permits are already there. Spec 204 runs real epochs at the tempo:
+  // there, build blocks up to the next epoch of every subnet so the top-stake neurons get permits.
+  if (!(await validatorsHavePermits(api, subnets, keys))) {
+    const head = (await api.rpc.chain.getHeader()).number.toNumber();
+    const target = Math.max(...subnets.map((s) => nextEpochBlock(s.netuid, s.tempo, head + 1)));
+    await newBlock(api, target - head);
+    log(`built ${target - head} blocks up to the epochs at #${target} (${Date.now() - t0} ms)`);
+  }
+
   const world = await readWorld(api, subnets, keys);
   checkPermits(world);
   if (opts.walletDir) writeWallets(opts.walletDir, world, keys);
@@ -239,7 +268,17 @@ async function readWorld(api, subnets, keys) {
         const a = await at.query.subtensorModule.axons(s.netuid, n.hotkey.address);
         if (a.isNone) throw new Error(`axon of ${n.hotkey.address} on subnet ${s.netuid} missing`);
         const ai = a.unwrap();
-        axon = { ip: n.axon.ip, port: ai.port.toNumber(), ipType: ai.ipType.toNumber(), protocol: ai.protocol.toNumber(), version: ai.version.toNumber(), block: ai.block.toNumber() };
+        axon = {
+          ip: n.axon.ip,
+          ipInt: ai.ip.toString(),
+          port: ai.port.toNumber(),
+          ipType: ai.ipType.toNumber(),
+          protocol: ai.protocol.toNumber(),
+          version: ai.version.toNumber(),
+          block: ai.block.toNumber(),
+          placeholder1: ai.placeholder1.toNumber(),
+          placeholder2: ai.placeholder2.toNumber(),
+        };
         if (BigInt(ai.ip.toString()) !== n.axon.ipInt || axon.port !== n.axon.port) throw new Error(`axon of ${n.hotkey.address} reads back as ${ai.ip}:${axon.port}`);
       }
       let certificate = null;
