@@ -116,10 +116,13 @@ export async function blockOutcomes(api, blockHash) {
 
 /**
  * Waits until every hash is included in a block after fromNumber (blocks may be built by us, by a
- * background producer or by Instant mode) and returns the outcomes in order. A transaction that left
- * the pool without being included was dropped by the block builder (invalid at apply time).
+ * background producer or by Instant mode) and returns the outcomes in order. A transaction the block
+ * builder dropped (invalid when applied, e.g. exhausted block resources) fails at once with the
+ * reason Chopsticks reported on its watch. Pool and head are not compared: Chopsticks takes the
+ * transactions out of the pool when it starts building a block, so for a while a transaction is
+ * neither pending nor in a block.
  */
-export async function waitIncluded(api, hashes, fromNumber, { timeoutMs = 60_000 } = {}) {
+export async function waitIncluded(api, hashes, fromNumber, { timeoutMs = 120_000 } = {}) {
   const found = new Map();
   let scanned = fromNumber;
   const deadline = Date.now() + timeoutMs;
@@ -131,14 +134,17 @@ export async function waitIncluded(api, hashes, fromNumber, { timeoutMs = 60_000
       scanned = n;
     }
     if (found.size === hashes.length) return hashes.map((h) => found.get(h));
-    const pending = new Set((await api.rpc.author.pendingExtrinsics()).map((e) => e.hash.toHex()));
-    const dropped = hashes.filter((h) => !found.has(h) && !pending.has(h));
-    if (dropped.length > 0 && scanned === head) {
+    const dropped = hashes.filter((h) => !found.has(h) && rejected.has(h));
+    if (dropped.length > 0) {
       resetNonces();
-      const why = dropped.map((h) => `${h}: ${rejected.get(h) ?? 'reason unknown'}`);
-      throw new Error(`transactions dropped by the block builder (invalid when applied): ${why.join('; ')}`);
+      throw new Error(`transactions dropped by the block builder (invalid when applied): ${dropped.map((h) => `${h}: ${rejected.get(h)}`).join('; ')}`);
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${hashes.length - found.size} transactions to be included`);
+    if (Date.now() > deadline) {
+      resetNonces();
+      const pending = new Set((await api.rpc.author.pendingExtrinsics()).map((e) => e.hash.toHex()));
+      const missing = hashes.filter((h) => !found.has(h)).map((h) => `${h} (${pending.has(h) ? 'still in the pool: no block built?' : 'not in the pool'})`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for inclusion of ${missing.join(', ')}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }

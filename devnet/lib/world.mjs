@@ -19,7 +19,7 @@ export const DEFAULTS = Object.freeze({
 
 const MAX_NEURONS = 256; // the runtime's default MaxAllowedUids of a new subnet
 const MAX_SUBNETS = 8;
-const TX_PER_BLOCK = 128; // keeps blocks well inside the block weight limit (burned_register is heavy)
+const TX_PER_BLOCK = 32; // extrinsics per block: keeps blocks well inside the weight limit (batches of burned_register are heavy)
 const CALLS_PER_BATCH = 256;
 
 function int(v, name, min, max) {
@@ -69,18 +69,30 @@ function stakeTao(i) {
   return 1000n - 10n * BigInt(i);
 }
 
-/** Deterministic keys of one subnet plan; labels never depend on chain state. */
+export const MINERS_PER_COLDKEY = 4;
+
+/**
+ * Deterministic keys of one subnet plan; labels never depend on chain state. The owner (neuron 0)
+ * and each validator have their own coldkey and wallet; miners come in groups of
+ * MINERS_PER_COLDKEY hotkeys under one coldkey (one wallet with several hotkeys), as miners often
+ * run, which also lets a group register in one batch: every extrinsic costs ~0.3 s in Chopsticks.
+ */
 function planKeys(sub) {
   const neurons = [];
+  const groups = new Map();
   for (let i = 0; i < sub.neurons; i++) {
-    neurons.push({
-      i,
-      hotkey: labelledKey(`pylon-devnet/subnet${sub.index}/hotkey/${i}`),
-      coldkey: labelledKey(`pylon-devnet/subnet${sub.index}/coldkey/${i}`),
-      validator: i < sub.validators,
-      axon: i < sub.axons ? axonAddress(sub.index, i) : null,
-      certificate: i < sub.axons ? certificateKey(`pylon-devnet/subnet${sub.index}/certificate/${i}`) : null,
-    });
+    const validator = i < sub.validators;
+    const base = { i, validator, hotkey: labelledKey(`pylon-devnet/subnet${sub.index}/hotkey/${i}`) };
+    if (i === 0 || validator) {
+      Object.assign(base, { coldkey: labelledKey(`pylon-devnet/subnet${sub.index}/coldkey/${i}`), group: null, walletSuffix: `${i}`, hotkeyName: HOTKEY_NAME });
+    } else {
+      const g = Math.floor((i - sub.validators) / MINERS_PER_COLDKEY);
+      if (!groups.has(g)) groups.set(g, labelledKey(`pylon-devnet/subnet${sub.index}/coldkey/miners${g}`));
+      Object.assign(base, { coldkey: groups.get(g), group: g, walletSuffix: `miners${g}`, hotkeyName: `n${i}` });
+    }
+    base.axon = i < sub.axons ? axonAddress(sub.index, i) : null;
+    base.certificate = i < sub.axons ? certificateKey(`pylon-devnet/subnet${sub.index}/certificate/${i}`) : null;
+    neurons.push(base);
   }
   return neurons;
 }
@@ -89,10 +101,6 @@ function chunk(list, n) {
   const out = [];
   for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
   return out;
-}
-
-async function blocksInChunks(api, items, manual) {
-  for (const part of chunk(items, TX_PER_BLOCK)) await inBlock(api, part, { manual });
 }
 
 /** Hyperparameter calls (sudo-wrapped) of one subnet; also used after a runtime upgrade. */
@@ -161,14 +169,16 @@ export async function bootstrap(api, opts = {}) {
   // Block 1: //Alice funds every key and lifts the network rate limit.
   const funding = [api.tx.sudo.sudo(api.tx.adminUtils.sudoSetNetworkRateLimit(0))];
   for (const [k, neurons] of keys.entries()) {
+    const coldFunds = new Map();
     for (const n of neurons) {
-      let cold = 100n * TAO; // burn (1 TAO here) and fees
+      let cold = 100n * TAO; // burn (1 TAO here) and fees, per hotkey
       if (n.validator) cold += stakeTao(n.i) * TAO + 100n * TAO;
       if (n.i === 0) cold += 10_000n * TAO; // subnet lock cost (doubles with each new subnet)
-      funding.push(api.tx.balances.transferKeepAlive(n.coldkey.address, cold));
+      coldFunds.set(n.coldkey.address, (coldFunds.get(n.coldkey.address) ?? 0n) + cold);
       funding.push(api.tx.balances.transferKeepAlive(n.hotkey.address, 10n * TAO)); // hotkeys sign serve_axon/set_weights
     }
-    log(`subnet ${k}: ${neurons.length} neurons planned`);
+    for (const [address, amount] of coldFunds) funding.push(api.tx.balances.transferKeepAlive(address, amount));
+    log(`subnet ${k}: ${neurons.length} neurons, ${coldFunds.size} coldkeys planned`);
   }
   await inBlock(api, chunk(funding, CALLS_PER_BATCH).map((calls, j) => [sudo, api.tx.utility.batchAll(calls), `funding batch ${j}`]), { manual });
   log(`funded ${funding.length - 1} accounts (${Date.now() - t0} ms)`);
@@ -199,29 +209,36 @@ export async function bootstrap(api, opts = {}) {
   // alpha, visible in Alpha/TotalHotkeyAlpha and NeuronInfoLite.
   await seedPools(api, netuids);
 
-  // Blocks 4…: burned_register from each neuron's own coldkey, many signers per block.
-  const registrations = [];
+  // One block (more only for very large worlds): the owner stakes; each validator coldkey registers
+  // and stakes its hotkey in one batch; each miner coldkey registers its group of hotkeys in one
+  // batch; then the axons with certificates (signed by the hotkeys, after their registration: the
+  // block applies extrinsics in submission order). uid i = neuron i.
+  const neuronTxs = [];
+  const axonTxs = [];
   for (const [k, neurons] of keys.entries()) {
-    for (const n of neurons.slice(1)) {
-      registrations.push([n.coldkey.pair, api.tx.subtensorModule.burnedRegister(netuids[k], n.hotkey.address), `burned_register subnet ${netuids[k]} neuron ${n.i}`]);
-    }
-  }
-  await blocksInChunks(api, registrations, manual);
-  log(`registered ${registrations.length} neurons (${Date.now() - t0} ms)`);
-
-  // Next blocks: validators stake (coldkey → own hotkey), axons with certificates (signed by hotkeys).
-  const staking = [];
-  for (const [k, neurons] of keys.entries()) {
+    const netuid = netuids[k];
+    const st = api.tx.subtensorModule;
     for (const n of neurons) {
-      if (n.validator) staking.push([n.coldkey.pair, api.tx.subtensorModule.addStake(n.hotkey.address, netuids[k], stakeTao(n.i) * TAO), `add_stake subnet ${netuids[k]} neuron ${n.i}`]);
+      if (n.i === 0) {
+        if (n.validator) neuronTxs.push([n.coldkey.pair, st.addStake(n.hotkey.address, netuid, stakeTao(n.i) * TAO), `add_stake subnet ${netuid} owner`]);
+      } else if (n.validator) {
+        neuronTxs.push([n.coldkey.pair, api.tx.utility.batchAll([st.burnedRegister(netuid, n.hotkey.address), st.addStake(n.hotkey.address, netuid, stakeTao(n.i) * TAO)]), `register and stake subnet ${netuid} neuron ${n.i}`]);
+      }
       if (n.axon) {
         const cert = '0x01' + n.certificate.publicKey.slice(2);
-        staking.push([n.hotkey.pair, api.tx.subtensorModule.serveAxonTls(netuids[k], 1, n.axon.ipInt, n.axon.port, 4, 4, 0, 0, cert), `serve_axon_tls subnet ${netuids[k]} neuron ${n.i}`]);
+        axonTxs.push([n.hotkey.pair, st.serveAxonTls(netuid, 1, n.axon.ipInt, n.axon.port, 4, 4, 0, 0, cert), `serve_axon_tls subnet ${netuid} neuron ${n.i}`]);
       }
     }
+    const groups = new Map();
+    for (const n of neurons.filter((x) => x.group !== null)) groups.set(n.group, [...(groups.get(n.group) ?? []), n]);
+    for (const [g, members] of groups) {
+      neuronTxs.push([members[0].coldkey.pair, api.tx.utility.batchAll(members.map((n) => st.burnedRegister(netuid, n.hotkey.address))), `register subnet ${netuid} miners group ${g}`]);
+    }
   }
-  await blocksInChunks(api, staking, manual);
-  log(`staked and served axons (${Date.now() - t0} ms)`);
+  // Miners of a later group must not land in a block before an earlier group (uids follow order):
+  // chunking keeps submission order.
+  for (const part of chunk([...neuronTxs, ...axonTxs], TX_PER_BLOCK)) await inBlock(api, part, { manual });
+  log(`registered ${keys.reduce((a, n) => a + n.length - 1, 0)} neurons, staked, served ${axonTxs.length} axons (${Date.now() - t0} ms)`);
 
   // Validator permits. Spec 218 (the raonet "rao" test runtime) runs epoch_mock for every subnet in
   // every block: it sets ValidatorPermit to true for every neuron whatever the stake and
@@ -243,8 +260,8 @@ export async function bootstrap(api, opts = {}) {
   return world;
 }
 
-function walletName(netuid, i) {
-  return `sn${netuid}-${i}`;
+function walletName(netuid, n) {
+  return `sn${netuid}-${n.walletSuffix}`;
 }
 
 export const HOTKEY_NAME = 'default';
@@ -299,8 +316,8 @@ async function readWorld(api, subnets, keys) {
         coldkey: n.coldkey.address,
         coldkeyPublicKey: n.coldkey.publicKey,
         coldkeySeed: n.coldkey.seed,
-        wallet: walletName(s.netuid, n.i),
-        hotkeyName: HOTKEY_NAME,
+        wallet: walletName(s.netuid, n),
+        hotkeyName: n.hotkeyName,
         validator: n.validator,
         validatorPermit: permits[u] ?? false,
         stake, // alpha rao of the hotkey on this subnet (TotalHotkeyAlpha, u64 as a decimal string)
@@ -340,6 +357,6 @@ function checkPermits(world) {
 
 function writeWallets(dir, world, keys) {
   for (const [k, s] of world.subnets.entries()) {
-    for (const n of keys[k]) writeWallet(dir, walletName(s.netuid, n.i), HOTKEY_NAME, n.coldkey, n.hotkey);
+    for (const n of keys[k]) writeWallet(dir, walletName(s.netuid, n), n.hotkeyName, n.coldkey, n.hotkey);
   }
 }

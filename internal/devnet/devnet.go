@@ -171,7 +171,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	for attempt := 1; ; attempt++ {
 		port := cfg.Port
 		if port == 0 {
-			if port, err = freePort(); err != nil {
+			if port, err = freePort(ctx); err != nil {
 				_ = os.RemoveAll(dir)
 				return nil, err
 			}
@@ -253,7 +253,7 @@ func chainSpecPath(cfg Config) (string, error) {
 			spec = filepath.Join(dir, "devnet", name)
 		}
 	}
-	if _, err := os.Stat(spec); err != nil {
+	if _, err := os.Stat(spec); err != nil { //nolint:gosec // G703: the spec path is the test configuration's choice
 		return "", fmt.Errorf("devnet: chain spec %s (set %s / %s): %w", spec, EnvChainSpec, EnvChainSpec204, err)
 	}
 	return spec, nil
@@ -261,7 +261,7 @@ func chainSpecPath(cfg Config) (string, error) {
 
 func (d *Devnet) launch(ctx context.Context, node, chopsticks string, port int) error {
 	logPath := filepath.Join(d.Dir, "chopsticks.log")
-	logFile, err := os.Create(logPath)
+	logFile, err := os.Create(logPath) //nolint:gosec // G304: inside our own working directory
 	if err != nil {
 		return fmt.Errorf("devnet: %w", err)
 	}
@@ -275,7 +275,8 @@ func (d *Devnet) launch(ctx context.Context, node, chopsticks string, port int) 
 		"--port", strconv.Itoa(port),
 		"--build-block-mode", string(d.Mode),
 	}
-	cmd := exec.Command(node, args...) //nolint:gosec // fixed program, paths we built
+	// The chain outlives the start context: Stop ends it.
+	cmd := exec.CommandContext(context.WithoutCancel(ctx), node, args...) //nolint:gosec // G204: node with paths this package built
 	cmd.Dir = d.Dir
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
@@ -300,7 +301,7 @@ func (d *Devnet) launch(ctx context.Context, node, chopsticks string, port int) 
 	for {
 		select {
 		case <-exited:
-			return fmt.Errorf("devnet: chopsticks exited during start-up (%v); log %s:\n%s", d.exitErr, logPath, tail(logPath, 30))
+			return fmt.Errorf("devnet: chopsticks exited during start-up (%s); log %s:\n%s", exitStatus(d.exitErr), logPath, tail(logPath, 30))
 		case <-ctx.Done():
 			d.terminate()
 			return fmt.Errorf("devnet: no system_health answer within %s: %w; log %s:\n%s", d.cfg.StartTimeout, ctx.Err(), logPath, tail(logPath, 30))
@@ -385,7 +386,7 @@ func (e *RPCError) Error() string {
 
 // RPC calls a JSON-RPC method over HTTP (dev_* and anything else) and decodes the result into
 // result (nil = ignore). params nil means [].
-func (d *Devnet) RPC(ctx context.Context, method string, params any, result any) error {
+func (d *Devnet) RPC(ctx context.Context, method string, params, result any) error {
 	if params == nil {
 		params = []any{}
 	}
@@ -501,25 +502,37 @@ func (d *Devnet) ProduceBlocks(interval time.Duration) (stop func()) {
 	}
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freePort(ctx context.Context) (int, error) {
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("devnet: free port: %w", err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
+	addr, ok := l.Addr().(*net.TCPAddr)
 	if err := l.Close(); err != nil {
 		return 0, fmt.Errorf("devnet: free port: %w", err)
 	}
-	return port, nil
+	if !ok {
+		return 0, fmt.Errorf("devnet: free port: unexpected address %v", l.Addr())
+	}
+	return addr.Port, nil
+}
+
+// exitStatus renders a process's Wait error ("exit status 1", "signal: killed"); nil is "exited".
+func exitStatus(err error) string {
+	if err == nil {
+		return "exited"
+	}
+	return err.Error()
 }
 
 func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+	in, err := os.Open(src) //nolint:gosec // G304: spec and config files chosen by the test configuration
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Create(dst)
+	out, err := os.Create(dst) //nolint:gosec // G304: inside our own working directory
 	if err != nil {
 		return err
 	}
@@ -532,7 +545,7 @@ func copyFile(src, dst string) error {
 
 // tail returns the last n lines of a log file (for error messages).
 func tail(path string, n int) string {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // G304: our own log files
 	if err != nil {
 		return fmt.Sprintf("(%v)", err)
 	}

@@ -89,7 +89,7 @@ func TestDefaultWorld(t *testing.T) {
 			if (n.Axon != nil) != hasAxon || (n.Certificate != nil) != hasAxon {
 				t.Errorf("subnet %d uid %d: axon %v certificate %v", s.Netuid, n.UID, n.Axon, n.Certificate)
 			}
-			if n.Axon != nil && !(strings.HasPrefix(n.Axon.IP, "203.0.113.") || strings.HasPrefix(n.Axon.IP, "198.51.100.")) {
+			if n.Axon != nil && !strings.HasPrefix(n.Axon.IP, "203.0.113.") && !strings.HasPrefix(n.Axon.IP, "198.51.100.") {
 				t.Errorf("subnet %d uid %d: axon ip %s", s.Netuid, n.UID, n.Axon.IP)
 			}
 		}
@@ -348,7 +348,7 @@ func TestOracleSurvivesManyQueries(t *testing.T) {
 				n := s.Neurons[(g*50+i)%len(s.Neurons)]
 				uid, ok, err := o.UID(ctx, s.Netuid, n.Hotkey, "")
 				if err != nil || !ok || uid != n.UID {
-					errs <- fmt.Errorf("query %d/%d: uid %d %v %v", g, i, uid, ok, err)
+					errs <- fmt.Errorf("query %d/%d: uid %d %v: %w", g, i, uid, ok, err)
 				}
 			}
 		}()

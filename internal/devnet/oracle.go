@@ -50,7 +50,7 @@ func (e *OracleError) Error() string { return fmt.Sprintf("devnet oracle %s: %s"
 
 func startOracle(ctx context.Context, node string, d *Devnet) (*Oracle, error) {
 	logPath := filepath.Join(d.Dir, "oracle.log")
-	logFile, err := os.Create(logPath)
+	logFile, err := os.Create(logPath) //nolint:gosec // G304: inside the devnet's working directory
 	if err != nil {
 		return nil, fmt.Errorf("devnet oracle: %w", err)
 	}
@@ -59,7 +59,8 @@ func startOracle(ctx context.Context, node string, d *Devnet) (*Oracle, error) {
 	if d.Mode == Instant {
 		args = append(args, "--instant")
 	}
-	cmd := exec.Command(node, args...) //nolint:gosec // fixed program, paths we built
+	// The oracle lives as long as the devnet, not the start context.
+	cmd := exec.CommandContext(context.WithoutCancel(ctx), node, args...) //nolint:gosec // G204: node with paths this package built
 	cmd.Dir = d.devnetDir
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = childAttr()
@@ -121,7 +122,7 @@ func (o *Oracle) read(stdout io.Reader) {
 	}
 	werr := o.cmd.Wait()
 	o.mu.Lock()
-	o.dead = fmt.Errorf("devnet oracle exited (%v); log %s:\n%s", werr, o.logPath, tail(o.logPath, 20))
+	o.dead = fmt.Errorf("devnet oracle %s; log %s:\n%s", exitStatus(werr), o.logPath, tail(o.logPath, 20))
 	for id, ch := range o.pending {
 		msg := o.dead.Error()
 		ch <- oracleResponse{ID: id, Error: &msg}
@@ -145,7 +146,7 @@ func (o *Oracle) close() error {
 
 // Do sends one request and decodes its result into out (nil = ignore). It is the generic form
 // behind every other method; see devnet/oracle.mjs for the methods and their params.
-func (o *Oracle) Do(ctx context.Context, method string, params any, out any) error {
+func (o *Oracle) Do(ctx context.Context, method string, params, out any) error {
 	id := o.nextID.Add(1)
 	ch := make(chan oracleResponse, 1)
 	o.mu.Lock()

@@ -47,7 +47,8 @@ type World struct {
 	GenesisHash string   `json:"genesisHash"`
 	SpecVersion uint32   `json:"specVersion"`
 	Block       BlockRef `json:"block"` // the head when the bootstrap finished
-	// WalletDir holds a bittensor wallet per neuron: <WalletDir>/<Neuron.Wallet>/hotkeys/<Neuron.HotkeyName>.
+	// WalletDir holds the bittensor wallets: <WalletDir>/<Neuron.Wallet>/hotkeys/<Neuron.HotkeyName>;
+	// one wallet (coldkey) per owner and validator, one per group of four miners.
 	WalletDir string   `json:"walletDir"`
 	ElapsedMs int64    `json:"elapsedMs"`
 	Subnets   []Subnet `json:"subnets"`
@@ -105,9 +106,9 @@ func (w *World) Subnet(netuid uint16) *Subnet {
 // Validators are the staked neurons of the subnet.
 func (s *Subnet) Validators() []Neuron {
 	var out []Neuron
-	for _, n := range s.Neurons {
-		if n.Validator {
-			out = append(out, n)
+	for i := range s.Neurons {
+		if s.Neurons[i].Validator {
+			out = append(out, s.Neurons[i])
 		}
 	}
 	return out
