@@ -36,7 +36,7 @@ import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { compactStripLength, hexToU8a } from '@polkadot/util';
 import { initKeys, devKey } from './lib/keys.mjs';
-import { connect, newBlock, resetNonces, rpc, submit, txFn, waitIncluded, requireOk } from './lib/chain.mjs';
+import { connect, head, newBlock, resetNonces, rpc, submit, txFn, waitIncluded, requireOk } from './lib/chain.mjs';
 import { bootstrap } from './lib/world.mjs';
 import { reapplyHyperparameters, upgradeRuntime } from './lib/upgrade.mjs';
 import { Keyring } from '@polkadot/keyring';
@@ -105,10 +105,7 @@ let txQueue = Promise.resolve(); // transactions one at a time: nonces are read 
 
 const methods = {
   ping: async () => 'pong',
-  head: async () => {
-    const h = await api.rpc.chain.getHeader();
-    return { number: h.number.toNumber(), hash: h.hash.toHex() };
-  },
+  head: async () => head(api),
   query: async ({ path, args = [], at: h, format }) => render(await resolve(await at(h), path, 'query')(...args), format),
   entries: async ({ path, args = [], at: h, format }) => {
     const entries = await resolve(await at(h), path, 'query').entries(...args);
@@ -133,7 +130,7 @@ const methods = {
       const pair = signer(p.signer ?? '//Alice');
       let tx = txFn(api, p.call)(...(p.args ?? []));
       if (p.sudo) tx = api.tx.sudo.sudo(tx);
-      const from = (await api.rpc.chain.getHeader()).number.toNumber();
+      const { number: from } = await head(api);
       const hash = await submit(api, pair, tx);
       if (manual) await newBlock(api);
       const outcomes = await waitIncluded(api, [hash], from);

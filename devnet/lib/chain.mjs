@@ -16,6 +16,16 @@ export function rpc(api, method, params = []) {
   return api._rpcCore.provider.send(method, params);
 }
 
+/**
+ * The best block, read with uncached raw RPC: polkadot-js' api.rpc.chain.getHeader() may answer from
+ * its cache with a head that is a block old right after dev_newBlock.
+ */
+export async function head(api) {
+  const hash = await rpc(api, 'chain_getBlockHash', []);
+  const header = await rpc(api, 'chain_getHeader', [hash]);
+  return { number: Number(header.number), hash };
+}
+
 /** Builds one block (or several) with dev_newBlock and returns the new head hash. */
 export async function newBlock(api, count = 1) {
   return rpc(api, 'dev_newBlock', [{ count }]);
@@ -127,8 +137,8 @@ export async function waitIncluded(api, hashes, fromNumber, { timeoutMs = 120_00
   let scanned = fromNumber;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const head = (await api.rpc.chain.getHeader()).number.toNumber();
-    for (let n = scanned + 1; n <= head; n++) {
+    const { number: headNumber } = await head(api);
+    for (let n = scanned + 1; n <= headNumber; n++) {
       const outcomes = await blockOutcomes(api, await api.rpc.chain.getBlockHash(n));
       for (const h of hashes) if (outcomes.has(h)) found.set(h, outcomes.get(h));
       scanned = n;
@@ -161,7 +171,7 @@ export function requireOk(outcomes, labels) {
  * included and succeeded. Returns the outcomes.
  */
 export async function inBlock(api, items, { manual = true } = {}) {
-  const from = (await api.rpc.chain.getHeader()).number.toNumber();
+  const { number: from } = await head(api);
   const hashes = [];
   for (const [pair, tx] of items) hashes.push(await submit(api, pair, tx));
   if (manual) await newBlock(api);

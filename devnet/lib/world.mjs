@@ -2,7 +2,7 @@
 // back from the chain. Same options on a fresh chain → same keys, netuids, uids, permits, axons.
 import { u8aToHex } from '@polkadot/util';
 import { devKey, labelledKey, certificateKey, writeWallet } from './keys.mjs';
-import { inBlock, newBlock, resetNonces, rpc } from './chain.mjs';
+import { head, inBlock, newBlock, resetNonces, rpc } from './chain.mjs';
 
 export const SUDO_URI = '//Alice';
 const TAO = 1_000_000_000n;
@@ -126,15 +126,12 @@ export function nextEpochBlock(netuid, tempo, from) {
   for (let b = from; ; b++) if ((b + netuid + 1) % (tempo + 1) === tempo) return b;
 }
 
-async function validatorsHavePermits(api, subnets, keys) {
-  for (const [k, s] of subnets.entries()) {
-    const permits = (await api.query.subtensorModule.validatorPermit(s.netuid)).map((b) => b.isTrue);
-    for (const n of keys[k]) {
-      if (!n.validator) continue;
-      const uid = await api.query.subtensorModule.uids(s.netuid, n.hotkey.address);
-      if (uid.isNone || !permits[uid.unwrap().toNumber()]) return false;
-    }
-  }
+/** True when every subnet's last mechanism step is the head: the runtime steps every block (218). */
+async function epochEveryBlock(api, subnets) {
+  const q = api.query.subtensorModule;
+  if (!q.lastMechansimStepBlock) return false;
+  const { number } = await head(api);
+  for (const s of subnets) if ((await q.lastMechansimStepBlock(s.netuid)).toNumber() !== number) return false;
   return true;
 }
 
@@ -242,13 +239,16 @@ export async function bootstrap(api, opts = {}) {
 
   // Validator permits. Spec 218 (the raonet "rao" test runtime) runs epoch_mock for every subnet in
   // every block: it sets ValidatorPermit to true for every neuron whatever the stake and
-  // MaxAllowedValidators, so the permits are already there. Spec 204 runs real epochs at the tempo:
-  // there, build blocks up to the next epoch of every subnet so the top-stake neurons get permits.
-  if (!(await validatorsHavePermits(api, subnets, keys))) {
-    const head = (await api.rpc.chain.getHeader()).number.toNumber();
-    const target = Math.max(...subnets.map((s) => nextEpochBlock(s.netuid, s.tempo, head + 1)));
-    await newBlock(api, target - head);
-    log(`built ${target - head} blocks up to the epochs at #${target} (${Date.now() - t0} ms)`);
+  // MaxAllowedValidators. Neurons registered in the last block hold no permit yet (registration
+  // appends false; the coinbase of that block ran before them): one more block sets them. A runtime
+  // with real epochs (spec 204) runs them at the tempo: there, build blocks up to the next epoch of
+  // every subnet so that the staked neurons hold permits.
+  await newBlock(api);
+  if (!(await epochEveryBlock(api, subnets))) {
+    const { number } = await head(api);
+    const target = Math.max(...subnets.map((s) => nextEpochBlock(s.netuid, s.tempo, number + 1)));
+    await newBlock(api, target - number);
+    log(`built ${target - number} blocks up to the epochs at #${target} (${Date.now() - t0} ms)`);
   }
 
   const world = await readWorld(api, subnets, keys);
@@ -268,8 +268,8 @@ export const HOTKEY_NAME = 'default';
 
 async function readWorld(api, subnets, keys) {
   const q = api.query.subtensorModule;
-  const head = await api.rpc.chain.getHeader();
-  const hash = head.hash.toHex();
+  const best = await head(api);
+  const hash = best.hash;
   const at = await api.at(hash);
   const version = await api.rpc.state.getRuntimeVersion(hash);
   const out = [];
@@ -342,7 +342,7 @@ async function readWorld(api, subnets, keys) {
     sudoAddress: devKey(SUDO_URI).address,
     genesisHash: u8aToHex(api.genesisHash),
     specVersion: version.specVersion.toNumber(),
-    block: { number: head.number.toNumber(), hash },
+    block: { number: best.number, hash },
     subnets: out,
   };
 }
