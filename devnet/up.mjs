@@ -278,6 +278,22 @@ async function serve() {
   const http = `http://127.0.0.1:${port}`;
   const endpoint = `ws://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
+  // Chopsticks silently moves to port+1…port+9 when the port is taken: check where it listens.
+  for (;;) {
+    const m = /RPC listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(fs.readFileSync(files.chopsticksLog, 'utf8'));
+    if (m) {
+      if (Number(m[1]) !== port) {
+        say(`port ${port} is in use (Chopsticks moved to ${m[1]}); stop what uses it or pass --port`);
+        await stop('port in use', 1);
+      }
+      break;
+    }
+    if (Date.now() > deadline) {
+      say(`Chopsticks did not start listening within 60 s; log ${files.chopsticksLog}`);
+      await stop('timeout', 1);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
   while (!(await health(http))) {
     if (Date.now() > deadline) {
       say(`no system_health answer after 60 s; log ${files.chopsticksLog}`);

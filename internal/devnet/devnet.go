@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -290,14 +291,13 @@ func (d *Devnet) launch(ctx context.Context, node, chopsticks string, port int) 
 		d.exitErr = cmd.Wait()
 		close(exited)
 	}()
-	d.Port = port
-	d.URL = fmt.Sprintf("ws://127.0.0.1:%d", port)
-	d.HTTPURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+	d.setPort(port)
 
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.StartTimeout)
 	defer cancel()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	listening := false
 	for {
 		select {
 		case <-exited:
@@ -306,6 +306,21 @@ func (d *Devnet) launch(ctx context.Context, node, chopsticks string, port int) 
 			d.terminate()
 			return fmt.Errorf("devnet: no system_health answer within %s: %w; log %s:\n%s", d.cfg.StartTimeout, ctx.Err(), logPath, tail(logPath, 30))
 		case <-tick.C:
+			if !listening {
+				// Chopsticks silently moves to port+1…port+9 when the port is taken: read where it listens.
+				actual, ok := listeningPort(logPath)
+				if !ok {
+					continue
+				}
+				listening = true
+				if actual != port {
+					if d.cfg.Port != 0 {
+						d.terminate()
+						return fmt.Errorf("devnet: port %d is in use (EADDRINUSE; Chopsticks moved to %d)", port, actual)
+					}
+					d.setPort(actual)
+				}
+			}
 			pctx, pcancel := context.WithTimeout(ctx, time.Second)
 			var health json.RawMessage
 			err := d.RPC(pctx, "system_health", nil, &health)
@@ -315,6 +330,28 @@ func (d *Devnet) launch(ctx context.Context, node, chopsticks string, port int) 
 			}
 		}
 	}
+}
+
+func (d *Devnet) setPort(port int) {
+	d.Port = port
+	d.URL = fmt.Sprintf("ws://127.0.0.1:%d", port)
+	d.HTTPURL = fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+var listeningRE = regexp.MustCompile(`RPC listening on http://127\.0\.0\.1:(\d+)`)
+
+// listeningPort finds Chopsticks' "RPC listening on http://127.0.0.1:<port>" log line.
+func listeningPort(logPath string) (int, bool) {
+	b, err := os.ReadFile(logPath) //nolint:gosec // G304: our own log file
+	if err != nil {
+		return 0, false
+	}
+	m := listeningRE.FindSubmatch(b)
+	if m == nil {
+		return 0, false
+	}
+	port, err := strconv.Atoi(string(m[1]))
+	return port, err == nil
 }
 
 // Stop stops the oracle and Chopsticks (SIGTERM, then SIGKILL after 10 s), waits for the exit so

@@ -556,3 +556,62 @@ func TestRuntimeUpgrade(t *testing.T) {
 		t.Errorf("set_weights after the upgrade: %v", err)
 	}
 }
+
+// Commit-reveal v2 on the commit-reveal subnet: the oracle reads the stored commit back.
+func TestWeightCommitsRead(t *testing.T) {
+	ctx := ctxT(t)
+	s := world.Subnets[1]
+	if !s.CommitReveal {
+		t.Fatal("subnet 1 of the default world should have commit-reveal on")
+	}
+	n := s.Neurons[2]
+	hash := "0x" + strings.Repeat("ab", 32) // any H256: the chain checks it only at reveal
+	res, err := dn.Tx(ctx, n.HotkeySeed, "subtensorModule.commitWeights", s.Netuid, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commits, err := dn.Oracle().WeightCommits(ctx, s.Netuid, n.Hotkey, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(commits) != 1 || commits[0].Hash != hash || commits[0].CommitBlock != res.BlockNumber || commits[0].FirstRevealBlock <= res.BlockNumber || commits[0].LastRevealBlock < commits[0].FirstRevealBlock {
+		t.Fatalf("WeightCommits = %+v after a commit in block %d", commits, res.BlockNumber)
+	}
+}
+
+// An explicitly requested port that is taken fails clearly: Chopsticks itself would silently move
+// to the next free port, where nobody looks for it.
+func TestPortInUse(t *testing.T) {
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		t.Fatalf("listener address %v", l.Addr())
+	}
+	_, err = Start(context.Background(), Config{Port: addr.Port})
+	if err == nil || !strings.Contains(err.Error(), "EADDRINUSE") {
+		t.Fatalf("start on a taken port: %v", err)
+	}
+}
+
+// Instant mode: a submitted transaction is sealed without dev_newBlock.
+func TestInstantMode(t *testing.T) {
+	ctx := ctxT(t)
+	d := StartT(t, Config{BlockMode: Instant})
+	before, _, err := d.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Tx(ctx, "//Bob", "balances.transferKeepAlive", "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y", 1_000_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _, err := d.Head(ctx)
+	if err != nil || res.BlockNumber != before+1 || after != before+1 {
+		t.Fatalf("instant block: tx in #%d, head %d → %d (%v)", res.BlockNumber, before, after, err)
+	}
+}

@@ -244,6 +244,9 @@ func (o *Oracle) Entries(ctx context.Context, path string, args ...any) ([]Entry
 }
 
 // Call calls a runtime API: path "call.<api>.<method>" (e.g. "call.neuronInfoRuntimeApi.getNeuronsLite").
+// Spec 218 declares every subtensor runtime-API output as Bytes: the result is then the hex of the
+// Vec<u8> content (the SCALE payload, itself starting with its compact length). Use CallWith and
+// ReadOptions.Decode (e.g. "Vec<NeuronInfoLite>") to decode the payload, or NeuronsLite.
 func (o *Oracle) Call(ctx context.Context, path string, args ...any) (json.RawMessage, error) {
 	return o.CallWith(ctx, ReadOptions{}, path, args...)
 }
