@@ -228,8 +228,10 @@ async function serve() {
   const blockTime = Number(values['block-time']);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) fail(`--port ${values.port}: want a TCP port`);
   if (!(blockTime >= 0.2)) fail(`--block-time ${values['block-time']}: want seconds ≥ 0.2`);
-  const spec = path.resolve(values.spec ?? process.env.DEVNET_CHAIN_SPEC ?? path.join(DEVNET_DIR, '..', '..', 'shared', 'testdata', 'devnet', 'raonet.json'));
-  if (!fs.existsSync(spec)) fail(`chain spec ${spec} not found (set DEVNET_CHAIN_SPEC or --spec)`);
+  // As internal/sharedtest: ../shared/testdata next to the project, or $PYLON_TESTDATA_DIR.
+  const testdata = process.env.PYLON_TESTDATA_DIR ?? path.join(DEVNET_DIR, '..', '..', 'shared', 'testdata');
+  const spec = path.resolve(values.spec ?? process.env.DEVNET_CHAIN_SPEC ?? path.join(testdata, 'devnet', 'raonet.json'));
+  if (!fs.existsSync(spec)) fail(`chain spec ${spec} not found (set DEVNET_CHAIN_SPEC, PYLON_TESTDATA_DIR or --spec)`);
 
   // A fresh chain every start: old wallets, the service database and logs go too.
   for (const f of ['genesis.json', 'chopsticks.yml', 'dev-storage.yml', 'world.json', '.env', 'state.json', 'chopsticks.log', 'pylon.db', 'pylon.db-shm', 'pylon.db-wal']) fs.rmSync(path.join(runDir, f), { force: true });
