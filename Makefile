@@ -1,9 +1,10 @@
 # Pylon-Go. The two commands that matter on a fresh machine:
 #
-#   make run    build the binary and run the service (writes a local .env on first use)
+#   make run    start a local devnet (the real subtensor runtime) and run the service against it
 #   make test   run every test, with the race detector
 #
-# Both fetch the Go modules first. Everything else here is a convenience.
+# Both install what they need first (Go modules, the devnet's npm packages).
+# `make serve` runs the service against the network configured in ./.env instead.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -17,32 +18,43 @@ DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 TESTFLAGS ?=
 
-# What `make run` runs against. Today: the settings in RUN_ENV_FILE (./.env,
-# created on first use with fresh tokens), i.e. the network named there
-# (finney unless you change it). To run against the local devnet instead, point
-# RUN_ENV_FILE at the .env the devnet generates and add the target that starts
-# the chain to RUN_DEPS, e.g.
-#
-#   RUN_DEPS     := devnet-up
-#   RUN_ENV_FILE := devnet/.run/devnet.env
-RUN_DEPS     ?=
-RUN_ENV_FILE ?= .env
+# The devnet's run directory: up.mjs writes the chain's .env and wallets here.
+DEVNET_RUN := devnet/.run
+SERVE_ENV_FILE ?= .env
 
-.PHONY: help deps build run test lint fmt vet ci docker clean
+.PHONY: help deps devnet-deps devnet devnet-up devnet-down build run serve test lint fmt vet ci docker clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 deps: ## download the Go modules (pinned in go.mod/go.sum)
 	$(GO) mod download
 
+devnet-deps: ## install the devnet's npm packages (pinned by devnet/package-lock.json)
+	@if [[ ! -d devnet/node_modules ]] || [[ devnet/package-lock.json -nt devnet/node_modules ]]; then \
+	  cd devnet && npm ci --ignore-scripts --no-audit --no-fund && touch node_modules; \
+	fi
+
+devnet: devnet-deps ## run the local devnet in the foreground (Ctrl-C stops it)
+	node devnet/up.mjs
+
+devnet-up: devnet-deps ## start the local devnet in the background
+	node devnet/up.mjs --detach
+
+devnet-down: ## stop the background devnet
+	node devnet/up.mjs down
+
 build: deps ## build bin/pylon (static, with version information)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/pylon
 
-run: build $(RUN_DEPS) $(RUN_ENV_FILE) ## run the service with RUN_ENV_FILE (default ./.env)
-	PYLON_ENV_FILE=$(RUN_ENV_FILE) ./$(BIN) serve
+run: build devnet-deps ## start a devnet and run the service against it (Ctrl-C stops both)
+	node devnet/up.mjs --detach
+	trap 'node devnet/up.mjs down' EXIT; PYLON_ENV_FILE=$(DEVNET_RUN)/.env ./$(BIN) serve
 
-test: deps ## run all tests with the race detector
+serve: build $(SERVE_ENV_FILE) ## run the service with SERVE_ENV_FILE (default ./.env) against its configured network
+	PYLON_ENV_FILE=$(SERVE_ENV_FILE) ./$(BIN) serve
+
+test: deps devnet-deps ## run all tests with the race detector (devnet tests start their own chains)
 	$(GO) test -race $(TESTFLAGS) ./...
 
 lint: ## golangci-lint (see .golangci.yml)
@@ -63,12 +75,12 @@ docker: ## build the container image (needs a Docker daemon)
 clean: ## remove build output
 	rm -rf bin
 
-# First `make run`: a local .env listening on loopback, with fresh random
+# First `make serve`: a local .env listening on loopback, with fresh random
 # tokens. Edit it (identities, network) using deploy/env.template.
 .env:
-	@echo "make run: writing ./.env with fresh tokens (see deploy/env.template for every setting)"
+	@echo "make serve: writing ./.env with fresh tokens (see deploy/env.template for every setting)"
 	@umask 077; { \
-	  echo "# Written by 'make run'. Every setting is described in deploy/env.template."; \
+	  echo "# Written by 'make serve'. Every setting is described in deploy/env.template."; \
 	  echo "PYLON_LISTEN_ADDRESS=127.0.0.1:8000"; \
 	  echo "PYLON_OPEN_ACCESS_TOKEN=$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"; \
 	  echo "PYLON_METRICS_TOKEN=$$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"; \
