@@ -1,5 +1,11 @@
 package pylon
 
+import (
+	"net/netip"
+	"strconv"
+	"time"
+)
+
 // IdentitiesResponse is the body of GET /api/v1/identities: the configured
 // identity names and the subnet each one serves. Clients read it to learn the
 // netuid of their identity (and read it again after a 308 redirect).
@@ -43,4 +49,231 @@ type ProblemItem struct {
 	Location string `json:"location,omitempty" doc:"Where: path.<name>, query.<name>, header.<name> or body.<field>."`
 	// Value echoes a short scalar input back, to help spot typos.
 	Value any `json:"value,omitempty" doc:"The offending value, when short and scalar."`
+}
+
+// Freshness headers. Every read names the block its data comes from in the
+// body; these headers repeat it, with the block's age, so a caller can judge
+// staleness without parsing the body (the client exposes them as
+// Response.Freshness).
+const (
+	// HeaderBlockNumber is the number of the block the response's data is from.
+	HeaderBlockNumber = "X-Pylon-Block-Number"
+	// HeaderBlockHash is the hash of that block, 0x-prefixed hex.
+	HeaderBlockHash = "X-Pylon-Block-Hash"
+	// HeaderBlockAge is how long ago that block was produced, in seconds
+	// (fractions allowed), as the server saw it when it answered.
+	HeaderBlockAge = "X-Pylon-Block-Age-Seconds"
+	// HeaderTimeout is the request header carrying the caller's deadline in
+	// seconds (fractions allowed); the server caps it and answers 504 when it
+	// passes.
+	HeaderTimeout = "X-Pylon-Timeout"
+	// HeaderRequestID is the id of a request, echoed in every response and in
+	// the server's log line.
+	HeaderRequestID = "X-Request-ID"
+)
+
+// Block identifies a block of the chain.
+type Block struct {
+	// Number is the block's height.
+	Number int64 `json:"number" minimum:"0" example:"4920351" doc:"Block number."`
+	// Hash is the block's hash, 0x-prefixed lower-case hex.
+	Hash string `json:"hash" example:"0x4a9e7ef6b0c4a1c6e2d3f8c5b9a7d1e0f2c3b4a5968778695a4b3c2d1e0f9a8b" doc:"Block hash, 0x-prefixed hex."`
+}
+
+// BlockInfo is the body of GET /api/v1/block/latest (and /block/{n}): a block
+// with its timestamp.
+type BlockInfo struct {
+	Block
+	// Timestamp is when the block was produced, in whole seconds since the
+	// Unix epoch. The chain stores milliseconds (Timestamp.Now); Pylon turns
+	// them into a datetime and answers int(datetime.timestamp()), i.e.
+	// seconds rounded down, and so does Pylon-Go.
+	Timestamp int64 `json:"timestamp" example:"1767225600" doc:"When the block was produced: Unix time in seconds (the chain's Timestamp.Now milliseconds, rounded down)."`
+}
+
+// Time returns Timestamp as a time.Time.
+func (b BlockInfo) Time() time.Time { return time.Unix(b.Timestamp, 0) }
+
+// AxonProtocol is the protocol an axon announces. Values the chain may add
+// later are kept as they are (Pylon's UnknownIntEnum does the same).
+type AxonProtocol int
+
+// Axon protocols.
+const (
+	AxonProtocolTCP  AxonProtocol = 0
+	AxonProtocolUDP  AxonProtocol = 1
+	AxonProtocolHTTP AxonProtocol = 4
+)
+
+// String returns TCP, UDP or HTTP, or UNKNOWN_<n> as Pylon names other values.
+func (p AxonProtocol) String() string {
+	switch p {
+	case AxonProtocolTCP:
+		return "TCP"
+	case AxonProtocolUDP:
+		return "UDP"
+	case AxonProtocolHTTP:
+		return "HTTP"
+	default:
+		return "UNKNOWN_" + strconv.Itoa(int(p))
+	}
+}
+
+// AxonInfo is where a neuron serves.
+type AxonInfo struct {
+	// IP is an IPv4 or IPv6 address in text form; 0.0.0.0 or :: when the
+	// neuron serves nothing.
+	IP string `json:"ip" example:"192.168.1.100" doc:"IPv4 or IPv6 address; 0.0.0.0 or :: when not serving."`
+	// Port is the TCP or UDP port.
+	Port int `json:"port" example:"8091" doc:"Port."`
+	// Protocol is 0 (TCP), 1 (UDP) or 4 (HTTP); other values are passed on.
+	Protocol AxonProtocol `json:"protocol" example:"4" doc:"0 = TCP, 1 = UDP, 4 = HTTP; other values are passed on unchanged."`
+}
+
+// IsServing reports whether the axon announces an address, i.e. its IP is
+// neither 0.0.0.0 nor :: (Pylon's is_serving). An IP that does not parse is
+// not serving: nothing could connect to it.
+func (a AxonInfo) IsServing() bool {
+	ip, err := netip.ParseAddr(a.IP)
+	if err != nil {
+		return false
+	}
+	return ip != netip.IPv4Unspecified() && ip != netip.IPv6Unspecified()
+}
+
+// Stakes is a neuron's stake split by token, in whole units (1 = 1e9 rao).
+type Stakes struct {
+	// Alpha is the stake in the subnet's alpha token.
+	Alpha float64 `json:"alpha" example:"1234.5" doc:"Alpha stake, in alpha (1e9 rao)."`
+	// Tao is the stake in TAO.
+	Tao float64 `json:"tao" example:"10.25" doc:"TAO stake, in TAO (1e9 rao)."`
+	// Total is alpha plus TAO converted to alpha, in alpha.
+	Total float64 `json:"total" example:"1300.75" doc:"Total stake in alpha units (1e9 rao)."`
+}
+
+// Neuron is one neuron of a subnet, as Pylon reports it. Ratios (rank, trust,
+// consensus, incentive, dividends, validator trust) are u16 values scaled to
+// [0, 1]; stake and emission are in whole tokens.
+type Neuron struct {
+	UID            uint16   `json:"uid" example:"7" doc:"The neuron's uid in the subnet."`
+	Coldkey        string   `json:"coldkey" example:"5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV" doc:"Owner coldkey, SS58 (prefix 42)."`
+	Hotkey         string   `json:"hotkey" example:"5F4tQyWrhfGVcNhoqeiNsR6KjD4wMZ2kfhLj4oHYuyHbZAc3" doc:"Hotkey, SS58 (prefix 42)."`
+	Active         bool     `json:"active" doc:"Whether the neuron is active."`
+	AxonInfo       AxonInfo `json:"axon_info" doc:"Where the neuron serves."`
+	Stake          float64  `json:"stake" example:"1300.75" doc:"Stake, in whole tokens."`
+	Rank           float64  `json:"rank" example:"0" doc:"Rank in [0, 1]; 0 on runtimes from spec 401."`
+	Emission       float64  `json:"emission" example:"0.5" doc:"Emission, in alpha."`
+	Incentive      float64  `json:"incentive" example:"0.01" doc:"Incentive in [0, 1]."`
+	Consensus      float64  `json:"consensus" example:"0.01" doc:"Consensus in [0, 1]."`
+	Trust          float64  `json:"trust" example:"0" doc:"Trust in [0, 1]; 0 on runtimes from spec 401."`
+	ValidatorTrust float64  `json:"validator_trust" example:"0.9" doc:"Validator trust in [0, 1]."`
+	Dividends      float64  `json:"dividends" example:"0.02" doc:"Dividends in [0, 1]."`
+	// LastUpdate is the block number of the neuron's last weights update.
+	LastUpdate      int64  `json:"last_update" example:"4920000" doc:"Block of the neuron's last weights update."`
+	ValidatorPermit bool   `json:"validator_permit" doc:"Whether the neuron may set weights as a validator."`
+	PruningScore    int    `json:"pruning_score" example:"65535" doc:"Pruning score (65535 on runtimes from spec 401)."`
+	Stakes          Stakes `json:"stakes" doc:"Stake split by token."`
+}
+
+// SubnetNeurons is the body of the neurons reads: every neuron of a subnet at
+// one block, keyed by hotkey.
+type SubnetNeurons struct {
+	Block   Block             `json:"block" doc:"The block the neurons were read at."`
+	Neurons map[string]Neuron `json:"neurons" doc:"Neurons keyed by hotkey (SS58)."`
+}
+
+// SubnetValidators is the body of the validators reads: the neurons with a
+// validator permit at one block, by total stake, largest first.
+type SubnetValidators struct {
+	Block      Block    `json:"block" doc:"The block the validators were read at."`
+	Validators []Neuron `json:"validators" doc:"Neurons with validator_permit, sorted by total stake, largest first."`
+}
+
+// CertificateAlgorithm says what kind of key a neuron certificate holds.
+// Values the chain may add later are kept as they are.
+type CertificateAlgorithm int
+
+// CertificateAlgorithmEd25519 is the only algorithm in use (Pylon's default).
+const CertificateAlgorithmEd25519 CertificateAlgorithm = 1
+
+// String returns ED25519, or UNKNOWN_<n> as Pylon names other values.
+func (a CertificateAlgorithm) String() string {
+	if a == CertificateAlgorithmEd25519 {
+		return "ED25519"
+	}
+	return "UNKNOWN_" + strconv.Itoa(int(a))
+}
+
+// Certificate is a neuron's TLS certificate public key as stored on chain.
+type Certificate struct {
+	Algorithm CertificateAlgorithm `json:"algorithm" example:"1" doc:"Key algorithm: 1 = Ed25519."`
+	// PublicKey is hex without a 0x prefix.
+	PublicKey string `json:"public_key" example:"3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29" doc:"Public key, hex without 0x."`
+}
+
+// CertificateKeypair is a freshly generated certificate key pair, the answer
+// to POST …/certificates/self.
+type CertificateKeypair struct {
+	Certificate
+	// PrivateKey is the private key seed, hex without a 0x prefix.
+	PrivateKey string `json:"private_key" example:"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60" doc:"Private key seed, hex without 0x."`
+}
+
+// Certificates is the body of GET …/block/latest/certificates: the
+// certificates of a subnet's neurons keyed by hotkey.
+type Certificates map[string]Certificate
+
+// GenerateCertificateKeypairRequest is the body of POST …/certificates/self.
+type GenerateCertificateKeypairRequest struct {
+	Algorithm CertificateAlgorithm `json:"algorithm" example:"1" doc:"Key algorithm: 1 = Ed25519." default:"1"`
+}
+
+// SetWeightsRequest is the body of PUT …/weights: the weight of each hotkey.
+// The service normalises them, maps hotkeys to uids and submits them in the
+// current epoch.
+type SetWeightsRequest struct {
+	Weights map[string]float64 `json:"weights" doc:"Weight per hotkey (SS58). Normalised by the service; hotkeys not in the subnet are dropped."`
+}
+
+// Epoch is an epoch window, both ends inclusive.
+type Epoch struct {
+	// Index is the chain's index for the epoch.
+	Index uint64 `json:"index" example:"13667" doc:"The chain's epoch index."`
+	// StartBlock and EndBlock delimit the window, both inclusive.
+	StartBlock int64 `json:"start_block" example:"4920120" doc:"First block of the window."`
+	EndBlock   int64 `json:"end_block" example:"4920481" doc:"Last block of the window."`
+}
+
+// SetWeightsResponse is the answer to PUT …/weights. Detail and Count are
+// Pylon's; the other fields are Pylon-Go additions, omitted when empty, so
+// clients written for Pylon are unaffected.
+type SetWeightsResponse struct {
+	Detail string `json:"detail" example:"weights update scheduled" doc:"What happened."`
+	Count  int    `json:"count" example:"256" doc:"How many weights the request carried."`
+
+	// JobID identifies the weights job; its status is at StatusURL.
+	JobID string `json:"job_id,omitempty" doc:"The weights job, when one was scheduled."`
+	// Epoch is the epoch the job is for.
+	Epoch *Epoch `json:"epoch,omitempty" doc:"The epoch the job is for."`
+	// UnknownHotkeys lists hotkeys that are not in the subnet and were dropped.
+	UnknownHotkeys []string `json:"unknown_hotkeys,omitempty" doc:"Hotkeys not registered in the subnet; their weights were dropped."`
+	// StatusURL is the path of the job's status.
+	StatusURL string `json:"status_url,omitempty" doc:"Where the job's status can be read."`
+
+	// DryRun is true when nothing was scheduled: the request was validated
+	// and the fields below say what would have been submitted.
+	DryRun bool `json:"dry_run,omitempty" doc:"True when the request was only validated and nothing was scheduled."`
+	// Mode is how the weights would reach the chain (e.g. set_weights,
+	// timelock, commit_reveal_v2).
+	Mode string `json:"mode,omitempty" example:"timelock" doc:"Dry run: how the weights would be submitted."`
+	// UIDs and Values are the normalised u16 vectors that would be submitted.
+	UIDs       []uint16 `json:"uids,omitempty" doc:"Dry run: the uids that would be submitted."`
+	Values     []uint16 `json:"values,omitempty" doc:"Dry run: the u16 weights that would be submitted, matching uids."`
+	VersionKey uint64   `json:"version_key,omitempty" doc:"Dry run: the version key that would be sent."`
+}
+
+// WeightsStatus is the body of GET …/mechanism/{id}/block/{n}/weights/status:
+// whether weights were submitted in the epoch containing block n.
+type WeightsStatus struct {
+	WeightsSubmitted bool `json:"weights_submitted" doc:"Whether weights were submitted in the epoch containing the block."`
 }

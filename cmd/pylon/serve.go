@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pylon-go/pylon/internal/api"
+	"github.com/pylon-go/pylon/internal/app"
 	"github.com/pylon-go/pylon/internal/config"
 )
 
@@ -53,11 +54,16 @@ func serve(ctx context.Context, args, env []string, _, stderr io.Writer) int {
 
 	reg := api.NewRegistry()
 	reg.MustRegister(buildInfoMetric(build))
-	srv, err := api.New(api.Options{Config: cfg, Logger: log, Registry: reg, Version: build.Version})
+	svc, err := app.New(ctx, cfg, app.Options{Logger: log, Registry: reg, Version: build.Version})
 	if err != nil {
-		log.Error("cannot build the HTTP server", slog.Any("error", err))
+		log.Error("cannot build the service", slog.Any("error", err))
 		return exitFailure
 	}
+	defer func() {
+		if err := svc.Close(); err != nil {
+			log.Error("cannot release the service's resources", slog.Any("error", err))
+		}
+	}()
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.HTTP.ListenAddress)
@@ -65,7 +71,7 @@ func serve(ctx context.Context, args, env []string, _, stderr io.Writer) int {
 		log.Error("cannot listen", slog.String("address", cfg.HTTP.ListenAddress), slog.Any("error", err))
 		return exitFailure
 	}
-	if err := srv.Serve(ctx, ln); err != nil {
+	if err := svc.Serve(ctx, ln); err != nil {
 		log.Error("server failed", slog.Any("error", err))
 		return exitFailure
 	}
