@@ -1,0 +1,224 @@
+package pylontest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pylon-go/pylon"
+	"github.com/pylon-go/pylon/internal/app"
+	"github.com/pylon-go/pylon/internal/config"
+)
+
+// Identity is one identity of a test server.
+type Identity struct {
+	Name   string
+	Netuid uint16
+	Token  string
+}
+
+// Server is a Pylon-Go service running in the test process (see NewServer).
+type Server struct {
+	// URL is the service's base URL, http://127.0.0.1:<port>.
+	URL string
+	// OpenAccessToken and MetricsToken are the service's tokens.
+	OpenAccessToken string
+	MetricsToken    string
+	// Identities are the configured identities, in the order given.
+	Identities []Identity
+	// Client is a client of the service with the open-access token and, when
+	// the server has identities, the first one's name and token. It uses
+	// pylon.NoRetry, so a test sees each failure as it happens. It is closed
+	// on cleanup.
+	Client *pylon.Client
+
+	tb testing.TB
+}
+
+// Option configures NewServer.
+type Option func(*serverOptions)
+
+type serverOptions struct {
+	identities []Identity
+	open       *string
+	metrics    *string
+	env        [][2]string
+	logger     *slog.Logger
+}
+
+// WithIdentity adds an identity serving netuid, with a random token (see
+// Server.Identities).
+func WithIdentity(name string, netuid uint16) Option {
+	return WithIdentityToken(name, netuid, "")
+}
+
+// WithIdentityToken adds an identity with the given token ("" means random).
+func WithIdentityToken(name string, netuid uint16, token string) Option {
+	return func(o *serverOptions) {
+		o.identities = append(o.identities, Identity{Name: name, Netuid: netuid, Token: token})
+	}
+}
+
+// WithOpenAccessToken sets the open-access token ("" means none: open-access
+// routes then take only identity tokens). By default it is random.
+func WithOpenAccessToken(token string) Option { return func(o *serverOptions) { o.open = &token } }
+
+// WithMetricsToken sets the metrics token ("" disables /metrics). By default
+// it is random.
+func WithMetricsToken(token string) Option { return func(o *serverOptions) { o.metrics = &token } }
+
+// WithChainEndpoint points the service at a chain node, e.g. the devnet's
+// ws://127.0.0.1:<port> URL, for both the main and the archive network. The
+// service connects to it as soon as the chain layer is part of the service;
+// until then the setting is validated and carried in the configuration.
+func WithChainEndpoint(url string) Option {
+	return WithSetting("PYLON_BITTENSOR_NETWORK", url).and(WithSetting("PYLON_BITTENSOR_ARCHIVE_NETWORK", url))
+}
+
+// WithSetting sets any PYLON_* variable, as an operator would in the
+// environment; it is validated like every other setting.
+func WithSetting(key, value string) Option {
+	return func(o *serverOptions) { o.env = append(o.env, [2]string{key, value}) }
+}
+
+// WithLogger sends the service's log to l (by default it is discarded).
+func WithLogger(l *slog.Logger) Option { return func(o *serverOptions) { o.logger = l } }
+
+func (f Option) and(g Option) Option { return func(o *serverOptions) { f(o); g(o) } }
+
+// NewServer starts a Pylon-Go service on a loopback port, built from
+// PYLON_* settings by the same code as the pylon binary, and stops it when
+// the test ends. Like httptest.NewServer it is ready when it returns.
+//
+// Settings the options do not give get test-friendly defaults: random
+// tokens, a wallet path inside a temporary directory, a 5 s shutdown grace
+// period and no .env file.
+func NewServer(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	o := serverOptions{}
+	for _, f := range opts {
+		f(&o)
+	}
+	s := &Server{tb: tb}
+	s.OpenAccessToken = valueOr(o.open, randomToken("open"))
+	s.MetricsToken = valueOr(o.metrics, randomToken("metrics"))
+
+	dir := tb.TempDir()
+	envFile := filepath.Join(dir, "pylontest.env")
+	if err := os.WriteFile(envFile, nil, 0o600); err != nil {
+		tb.Fatalf("pylontest: %v", err)
+	}
+	env := []string{
+		"HOME=" + dir,
+		"PYLON_ENV_FILE=" + envFile,
+		"PYLON_LISTEN_ADDRESS=127.0.0.1:0",
+		"PYLON_BITTENSOR_WALLET_PATH=" + filepath.Join(dir, "wallets"),
+		"PYLON_DATABASE_PATH=" + filepath.Join(dir, "pylon.db"),
+		"PYLON_SHUTDOWN_GRACE_PERIOD_SECONDS=5",
+		"PYLON_OPEN_ACCESS_TOKEN=" + s.OpenAccessToken,
+		"PYLON_METRICS_TOKEN=" + s.MetricsToken,
+	}
+	names := make([]string, 0, len(o.identities))
+	for _, id := range o.identities {
+		if id.Token == "" {
+			id.Token = randomToken(id.Name)
+		}
+		s.Identities = append(s.Identities, id)
+		names = append(names, strconv.Quote(id.Name))
+		p := "PYLON_ID_" + strings.ToUpper(id.Name) + "_"
+		env = append(env,
+			p+"WALLET_NAME=pylontest", p+"HOTKEY_NAME="+id.Name,
+			p+"NETUID="+strconv.Itoa(int(id.Netuid)), p+"TOKEN="+id.Token)
+	}
+	env = append(env, "PYLON_IDENTITIES=["+strings.Join(names, ",")+"]")
+	for _, kv := range o.env {
+		env = append(env, kv[0]+"="+kv[1])
+	}
+
+	cfg, err := config.Load(env)
+	if err != nil {
+		tb.Fatalf("pylontest: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, app.Options{Logger: o.logger, Version: "pylontest"})
+	if err != nil {
+		cancel()
+		tb.Fatalf("pylontest: %v", err)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.HTTP.ListenAddress)
+	if err != nil {
+		cancel()
+		_ = a.Close()
+		tb.Fatalf("pylontest: %v", err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(ctx, ln) }()
+
+	cc := pylon.Config{Address: s.URL, OpenAccessToken: s.OpenAccessToken, Retry: pylon.NoRetry}
+	if len(s.Identities) > 0 {
+		cc.IdentityName, cc.IdentityToken = s.Identities[0].Name, s.Identities[0].Token
+	}
+	s.Client = s.NewClient(cc)
+
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			tb.Errorf("pylontest: the service failed: %v", err)
+		}
+		if err := a.Close(); err != nil {
+			tb.Errorf("pylontest: closing the service: %v", err)
+		}
+	})
+	return s
+}
+
+// NewClient returns a client of the server built from cfg, with Address set
+// to the server's URL. It is closed when the test ends.
+func (s *Server) NewClient(cfg pylon.Config) *pylon.Client {
+	s.tb.Helper()
+	cfg.Address = s.URL
+	c, err := pylon.NewClient(cfg)
+	if err != nil {
+		s.tb.Fatalf("pylontest: %v", err)
+	}
+	s.tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Identity returns the identity with the given name; the test fails if there
+// is none.
+func (s *Server) Identity(name string) Identity {
+	s.tb.Helper()
+	for _, id := range s.Identities {
+		if id.Name == name {
+			return id
+		}
+	}
+	s.tb.Fatalf("pylontest: the server has no identity %q", name)
+	return Identity{}
+}
+
+func valueOr(p *string, def string) string {
+	if p != nil {
+		return *p
+	}
+	return def
+}
+
+// randomToken returns a fresh token with a readable prefix, so a token seen
+// in a failing test's output says what it is for.
+func randomToken(prefix string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return fmt.Sprintf("%s-%s", prefix, hex.EncodeToString(b[:]))
+}
