@@ -64,7 +64,16 @@ func (e *RequestError) Error() string {
 	if e.Timeout() {
 		what = "timed out"
 	}
-	return fmt.Sprintf("pylon: %s %s: %s: %v", e.Method, e.Path, what, e.Err)
+	return fmt.Sprintf("pylon: %s%s: %v", callPrefix(e.Method, e.Path), what, e.Err)
+}
+
+// callPrefix renders "METHOD /path: " for messages, or nothing when unknown (a
+// mock's errors).
+func callPrefix(method, path string) string {
+	if method == "" && path == "" {
+		return ""
+	}
+	return strings.TrimSpace(method+" "+path) + ": "
 }
 
 // Unwrap returns the cause.
@@ -106,7 +115,7 @@ type ResponseError struct {
 // (request id 3f…)".
 func (e *ResponseError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "pylon: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "pylon: %s%d %s", callPrefix(e.Method, e.Path), e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Detail != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Detail)

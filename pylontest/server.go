@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pylon-go/pylon"
@@ -25,7 +27,8 @@ type Identity struct {
 	Token  string
 }
 
-// Server is a Pylon-Go service running in the test process (see NewServer).
+// Server is a Pylon-Go service running in the test process (see NewServer
+// and StartServer).
 type Server struct {
 	// URL is the service's base URL, http://127.0.0.1:<port>.
 	URL string
@@ -36,14 +39,20 @@ type Server struct {
 	Identities []Identity
 	// Client is a client of the service with the open-access token and, when
 	// the server has identities, the first one's name and token. It uses
-	// pylon.NoRetry, so a test sees each failure as it happens. It is closed
-	// on cleanup.
+	// pylon.NoRetry, so a test sees each failure as it happens.
 	Client *pylon.Client
 
-	tb testing.TB
+	stop      context.CancelFunc
+	served    chan error
+	app       *app.App
+	dir       string
+	mu        sync.Mutex
+	clients   []*pylon.Client
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// Option configures NewServer.
+// Option configures NewServer and StartServer.
 type Option func(*serverOptions)
 
 type serverOptions struct {
@@ -80,7 +89,10 @@ func WithMetricsToken(token string) Option { return func(o *serverOptions) { o.m
 // service connects to it as soon as the chain layer is part of the service;
 // until then the setting is validated and carried in the configuration.
 func WithChainEndpoint(url string) Option {
-	return WithSetting("PYLON_BITTENSOR_NETWORK", url).and(WithSetting("PYLON_BITTENSOR_ARCHIVE_NETWORK", url))
+	return func(o *serverOptions) {
+		WithSetting("PYLON_BITTENSOR_NETWORK", url)(o)
+		WithSetting("PYLON_BITTENSOR_ARCHIVE_NETWORK", url)(o)
+	}
 }
 
 // WithSetting sets any PYLON_* variable, as an operator would in the
@@ -92,36 +104,61 @@ func WithSetting(key, value string) Option {
 // WithLogger sends the service's log to l (by default it is discarded).
 func WithLogger(l *slog.Logger) Option { return func(o *serverOptions) { o.logger = l } }
 
-func (f Option) and(g Option) Option { return func(o *serverOptions) { f(o); g(o) } }
-
 // NewServer starts a Pylon-Go service on a loopback port, built from
-// PYLON_* settings by the same code as the pylon binary, and stops it when
-// the test ends. Like httptest.NewServer it is ready when it returns.
+// PYLON_* settings by the same code as the pylon binary (internal/app), and
+// stops it when the test ends. Like httptest.NewServer it is ready when it
+// returns. A configuration the service rejects fails the test, listing every
+// problem.
 //
 // Settings the options do not give get test-friendly defaults: random
-// tokens, a wallet path inside a temporary directory, a 5 s shutdown grace
-// period and no .env file.
+// tokens, a wallet path and database inside a temporary directory, a 5 s
+// shutdown grace period and no .env file.
 func NewServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
+	s, err := StartServer(opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("pylontest: %v", err)
+		}
+	})
+	return s
+}
+
+// StartServer is NewServer for code without a testing.TB (examples,
+// programs): the caller stops the service with Close.
+func StartServer(opts ...Option) (*Server, error) {
 	o := serverOptions{}
 	for _, f := range opts {
 		f(&o)
 	}
-	s := &Server{tb: tb}
+	dir, err := os.MkdirTemp("", "pylontest-")
+	if err != nil {
+		return nil, fmt.Errorf("pylontest: %w", err)
+	}
+	s := &Server{dir: dir, served: make(chan error, 1)}
+	if err := s.start(o); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) start(o serverOptions) error {
 	s.OpenAccessToken = valueOr(o.open, randomToken("open"))
 	s.MetricsToken = valueOr(o.metrics, randomToken("metrics"))
-
-	dir := tb.TempDir()
-	envFile := filepath.Join(dir, "pylontest.env")
+	envFile := filepath.Join(s.dir, "pylontest.env")
 	if err := os.WriteFile(envFile, nil, 0o600); err != nil {
-		tb.Fatalf("pylontest: %v", err)
+		return fmt.Errorf("pylontest: %w", err)
 	}
 	env := []string{
-		"HOME=" + dir,
+		"HOME=" + s.dir,
 		"PYLON_ENV_FILE=" + envFile,
 		"PYLON_LISTEN_ADDRESS=127.0.0.1:0",
-		"PYLON_BITTENSOR_WALLET_PATH=" + filepath.Join(dir, "wallets"),
-		"PYLON_DATABASE_PATH=" + filepath.Join(dir, "pylon.db"),
+		"PYLON_BITTENSOR_WALLET_PATH=" + filepath.Join(s.dir, "wallets"),
+		"PYLON_DATABASE_PATH=" + filepath.Join(s.dir, "pylon.db"),
 		"PYLON_SHUTDOWN_GRACE_PERIOD_SECONDS=5",
 		"PYLON_OPEN_ACCESS_TOKEN=" + s.OpenAccessToken,
 		"PYLON_METRICS_TOKEN=" + s.MetricsToken,
@@ -145,67 +182,85 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 
 	cfg, err := config.Load(env)
 	if err != nil {
-		tb.Fatalf("pylontest: %v", err)
+		return fmt.Errorf("pylontest: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, app.Options{Logger: o.logger, Version: "pylontest"})
 	if err != nil {
 		cancel()
-		tb.Fatalf("pylontest: %v", err)
+		return fmt.Errorf("pylontest: %w", err)
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.HTTP.ListenAddress)
 	if err != nil {
 		cancel()
-		_ = a.Close()
-		tb.Fatalf("pylontest: %v", err)
+		return errors.Join(fmt.Errorf("pylontest: %w", err), a.Close())
 	}
+	s.app, s.stop = a, cancel
 	s.URL = "http://" + ln.Addr().String()
-	served := make(chan error, 1)
-	go func() { served <- a.Serve(ctx, ln) }()
+	go func() { s.served <- a.Serve(ctx, ln) }()
 
 	cc := pylon.Config{Address: s.URL, OpenAccessToken: s.OpenAccessToken, Retry: pylon.NoRetry}
 	if len(s.Identities) > 0 {
 		cc.IdentityName, cc.IdentityToken = s.Identities[0].Name, s.Identities[0].Token
 	}
-	s.Client = s.NewClient(cc)
-
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			tb.Errorf("pylontest: the service failed: %v", err)
-		}
-		if err := a.Close(); err != nil {
-			tb.Errorf("pylontest: closing the service: %v", err)
-		}
-	})
-	return s
+	if s.Client, err = s.NewClient(cc); err != nil {
+		return errors.Join(err, s.Close())
+	}
+	return nil
 }
 
 // NewClient returns a client of the server built from cfg, with Address set
-// to the server's URL. It is closed when the test ends.
-func (s *Server) NewClient(cfg pylon.Config) *pylon.Client {
-	s.tb.Helper()
+// to the server's URL. The server closes it when it stops.
+func (s *Server) NewClient(cfg pylon.Config) (*pylon.Client, error) {
 	cfg.Address = s.URL
 	c, err := pylon.NewClient(cfg)
 	if err != nil {
-		s.tb.Fatalf("pylontest: %v", err)
+		return nil, fmt.Errorf("pylontest: %w", err)
 	}
-	s.tb.Cleanup(func() { _ = c.Close() })
-	return c
+	s.mu.Lock()
+	s.clients = append(s.clients, c)
+	s.mu.Unlock()
+	return c, nil
 }
 
-// Identity returns the identity with the given name; the test fails if there
-// is none.
-func (s *Server) Identity(name string) Identity {
-	s.tb.Helper()
+// Identity returns the identity with the given name.
+func (s *Server) Identity(name string) (Identity, bool) {
 	for _, id := range s.Identities {
 		if id.Name == name {
-			return id
+			return id, true
 		}
 	}
-	s.tb.Fatalf("pylontest: the server has no identity %q", name)
-	return Identity{}
+	return Identity{}, false
+}
+
+// Close closes the server's clients, shuts the service down (in-flight
+// requests get the grace period) and removes its temporary files. It
+// returns an error if the service failed; later calls return the same.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		clients := s.clients
+		s.mu.Unlock()
+		for _, c := range clients {
+			_ = c.Close()
+		}
+		var errs []error
+		if s.stop != nil {
+			s.stop()
+			if err := <-s.served; err != nil {
+				errs = append(errs, fmt.Errorf("pylontest: the service failed: %w", err))
+			}
+			if err := s.app.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("pylontest: closing the service: %w", err))
+			}
+		}
+		if err := os.RemoveAll(s.dir); err != nil {
+			errs = append(errs, fmt.Errorf("pylontest: %w", err))
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
 }
 
 func valueOr(p *string, def string) string {
