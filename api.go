@@ -13,72 +13,29 @@ import (
 // on its subnet, which the client discovers from GET /api/v1/identities.
 //
 // Every method returns the decoded answer, a *Response (nil when no answer
-// arrived) and an error; see Client for the errors.
+// arrived) and an error; the Client method of the same name documents the
+// endpoint, and Client the errors.
 type API interface {
-	// Identities lists the service's identities and their netuids.
-	// GET /api/v1/identities
 	Identities(ctx context.Context) (*IdentitiesResponse, *Response, error)
 
-	// LatestBlock returns the latest block with its timestamp.
-	// GET /api/v1/block/latest
 	LatestBlock(ctx context.Context) (*BlockInfo, *Response, error)
-	// Block returns the block with the given number and its timestamp; an
-	// unknown block is ErrNotFound.
-	// GET /api/v1/block/{number}
 	Block(ctx context.Context, number int64) (*BlockInfo, *Response, error)
 
-	// LatestNeurons returns the subnet's neurons at the latest block.
-	// GET /api/v1/subnet/{netuid}/block/latest/neurons
 	LatestNeurons(ctx context.Context, netuid uint16) (*SubnetNeurons, *Response, error)
-	// Neurons returns the subnet's neurons at a block; an unknown block is
-	// ErrNotFound.
-	// GET /api/v1/subnet/{netuid}/block/{block}/neurons
 	Neurons(ctx context.Context, netuid uint16, block int64) (*SubnetNeurons, *Response, error)
-	// RecentNeurons returns the subnet's neurons from the service's
-	// proactive cache: fast, at most PYLON_RECENT_OBJECTS_HARD_LIMIT_BLOCKS
-	// old (Response.Freshness says how old). The subnet must be one the
-	// service caches.
-	// GET /api/v1/subnet/{netuid}/block/recent/neurons
 	RecentNeurons(ctx context.Context, netuid uint16) (*SubnetNeurons, *Response, error)
-
-	// LatestValidators returns the subnet's neurons with a validator permit
-	// at the latest block, largest total stake first.
-	// GET /api/v1/subnet/{netuid}/block/latest/validators
 	LatestValidators(ctx context.Context, netuid uint16) (*SubnetValidators, *Response, error)
-	// Validators is LatestValidators at a given block.
-	// GET /api/v1/subnet/{netuid}/block/{block}/validators
 	Validators(ctx context.Context, netuid uint16, block int64) (*SubnetValidators, *Response, error)
 
-	// Certificates returns the subnet's neuron certificates by hotkey.
-	// GET /api/v1/subnet/{netuid}/block/latest/certificates
 	Certificates(ctx context.Context, netuid uint16) (Certificates, *Response, error)
-	// Certificate returns one hotkey's certificate; none is ErrNotFound.
-	// GET /api/v1/subnet/{netuid}/block/latest/certificates/{hotkey}
 	Certificate(ctx context.Context, netuid uint16, hotkey string) (*Certificate, *Response, error)
-	// OwnCertificate returns the identity's own certificate; none is
-	// ErrNotFound.
-	// GET /api/v1/identity/{name}/subnet/{netuid}/block/latest/certificates/self
 	OwnCertificate(ctx context.Context) (*Certificate, *Response, error)
-	// GenerateCertificateKeypair has the service generate a certificate key
-	// pair for the identity's hotkey and returns it with its private key.
-	// It is never retried: each call generates a new pair. A failure is
-	// ErrBadGateway.
-	// POST /api/v1/identity/{name}/subnet/{netuid}/certificates/self
 	GenerateCertificateKeypair(ctx context.Context, algorithm CertificateAlgorithm) (*CertificateKeypair, *Response, error)
 
-	// PutWeights schedules the identity's weights (hotkey → weight) for the
-	// current epoch and returns at once; the latest request per mechanism
-	// wins, which makes retrying it safe. Options choose the mechanism, a
-	// dry run and immediate submission.
-	// PUT /api/v1/identity/{name}/subnet/{netuid}/weights
-	// (…/mechanism/{id}/weights for a mechanism other than 0)
 	PutWeights(ctx context.Context, weights map[string]float64, opts ...WeightsOption) (*SetWeightsResponse, *Response, error)
-	// WeightsStatus reports whether the identity's weights were submitted in
-	// the epoch containing block (mechanism 0 unless WithMechanism).
-	// GET /api/v1/identity/{name}/subnet/{netuid}/mechanism/{id}/block/{block}/weights/status
 	WeightsStatus(ctx context.Context, block int64, opts ...WeightsOption) (*WeightsStatus, *Response, error)
 
-	// Close releases the client; later calls fail with ErrClosed.
+	// Close releases the implementation; later calls fail with ErrClosed.
 	Close() error
 }
 

@@ -30,47 +30,73 @@ func subnetGet(netuid uint16, path string) request {
 
 func blockPath(block int64) string { return "/block/" + strconv.FormatInt(block, 10) }
 
-// Identities implements API.
+// Identities lists the service's identities and the netuid each serves.
+//
+// GET /api/v1/identities (open-access or any identity's token)
 func (c *Client) Identities(ctx context.Context) (*IdentitiesResponse, *Response, error) {
 	return call[IdentitiesResponse](ctx, c, openGet(identitiesPath))
 }
 
-// LatestBlock implements API.
+// LatestBlock returns the latest block with its timestamp.
+//
+// GET /api/v1/block/latest
 func (c *Client) LatestBlock(ctx context.Context) (*BlockInfo, *Response, error) {
 	return call[BlockInfo](ctx, c, openGet("/api/v1/block/latest"))
 }
 
-// Block implements API.
+// Block returns the block with the given number and its timestamp; a block
+// the chain does not have is ErrNotFound.
+//
+// GET /api/v1/block/{number}
 func (c *Client) Block(ctx context.Context, number int64) (*BlockInfo, *Response, error) {
 	return call[BlockInfo](ctx, c, openGet("/api/v1"+blockPath(number)))
 }
 
-// LatestNeurons implements API.
+// LatestNeurons returns the subnet's neurons at the latest block, keyed by
+// hotkey.
+//
+// GET /api/v1/subnet/{netuid}/block/latest/neurons
 func (c *Client) LatestNeurons(ctx context.Context, netuid uint16) (*SubnetNeurons, *Response, error) {
 	return call[SubnetNeurons](ctx, c, subnetGet(netuid, "/block/latest/neurons"))
 }
 
-// Neurons implements API.
+// Neurons returns the subnet's neurons at the given block; a block the chain
+// does not have is ErrNotFound.
+//
+// GET /api/v1/subnet/{netuid}/block/{block}/neurons
 func (c *Client) Neurons(ctx context.Context, netuid uint16, block int64) (*SubnetNeurons, *Response, error) {
 	return call[SubnetNeurons](ctx, c, subnetGet(netuid, blockPath(block)+"/neurons"))
 }
 
-// RecentNeurons implements API.
+// RecentNeurons returns the subnet's neurons from the service's proactive
+// cache: fast, and at most PYLON_RECENT_OBJECTS_HARD_LIMIT_BLOCKS old
+// (Response.Freshness says how old). The subnet must be one the service
+// caches (an identity's, or listed in PYLON_RECENT_OBJECTS_NETUIDS).
+//
+// GET /api/v1/subnet/{netuid}/block/recent/neurons
 func (c *Client) RecentNeurons(ctx context.Context, netuid uint16) (*SubnetNeurons, *Response, error) {
 	return call[SubnetNeurons](ctx, c, subnetGet(netuid, "/block/recent/neurons"))
 }
 
-// LatestValidators implements API.
+// LatestValidators returns the subnet's neurons that hold a validator
+// permit at the latest block, largest total stake first.
+//
+// GET /api/v1/subnet/{netuid}/block/latest/validators
 func (c *Client) LatestValidators(ctx context.Context, netuid uint16) (*SubnetValidators, *Response, error) {
 	return call[SubnetValidators](ctx, c, subnetGet(netuid, "/block/latest/validators"))
 }
 
-// Validators implements API.
+// Validators is LatestValidators at the given block.
+//
+// GET /api/v1/subnet/{netuid}/block/{block}/validators
 func (c *Client) Validators(ctx context.Context, netuid uint16, block int64) (*SubnetValidators, *Response, error) {
 	return call[SubnetValidators](ctx, c, subnetGet(netuid, blockPath(block)+"/validators"))
 }
 
-// Certificates implements API.
+// Certificates returns the neuron certificates of the subnet, keyed by
+// hotkey.
+//
+// GET /api/v1/subnet/{netuid}/block/latest/certificates
 func (c *Client) Certificates(ctx context.Context, netuid uint16) (Certificates, *Response, error) {
 	out, resp, err := call[Certificates](ctx, c, subnetGet(netuid, "/block/latest/certificates"))
 	if err != nil {
@@ -79,19 +105,31 @@ func (c *Client) Certificates(ctx context.Context, netuid uint16) (Certificates,
 	return *out, resp, nil
 }
 
-// Certificate implements API.
+// Certificate returns one hotkey's certificate; a hotkey without one is
+// ErrNotFound ("Certificate not found or error fetching.").
+//
+// GET /api/v1/subnet/{netuid}/block/latest/certificates/{hotkey}
 func (c *Client) Certificate(ctx context.Context, netuid uint16, hotkey string) (*Certificate, *Response, error) {
 	return call[Certificate](ctx, c, subnetGet(netuid, "/block/latest/certificates/"+url.PathEscape(hotkey)))
 }
 
-// OwnCertificate implements API.
+// OwnCertificate returns the certificate of the identity's hotkey; none is
+// ErrNotFound.
+//
+// GET /api/v1/identity/{name}/subnet/{netuid}/block/latest/certificates/self
 func (c *Client) OwnCertificate(ctx context.Context) (*Certificate, *Response, error) {
 	return call[Certificate](ctx, c, request{
 		method: http.MethodGet, path: "/block/latest/certificates/self", access: accessIdentity, repeatable: true,
 	})
 }
 
-// GenerateCertificateKeypair implements API.
+// GenerateCertificateKeypair has the service generate a certificate key pair
+// for the identity's hotkey (CertificateAlgorithmEd25519) and returns it,
+// private key included. Every call makes a new pair, so it is never
+// retried. The service's failure is ErrBadGateway ("Could not generate
+// certificate pair.").
+//
+// POST /api/v1/identity/{name}/subnet/{netuid}/certificates/self → 201
 func (c *Client) GenerateCertificateKeypair(ctx context.Context, algorithm CertificateAlgorithm) (*CertificateKeypair, *Response, error) {
 	return call[CertificateKeypair](ctx, c, request{
 		method: http.MethodPost, path: "/certificates/self", access: accessIdentity,
@@ -102,7 +140,18 @@ func (c *Client) GenerateCertificateKeypair(ctx context.Context, algorithm Certi
 	})
 }
 
-// PutWeights implements API.
+// PutWeights hands the identity's weights (hotkey → weight) to the service,
+// which normalises them and submits them within the current epoch; it
+// returns as soon as they are scheduled. The latest request per identity and
+// mechanism wins, which also makes retrying it safe.
+//
+// WithMechanism picks a mechanism other than 0, WithDryRun validates and
+// reports what would be submitted without scheduling anything, and
+// WithMode(WeightsModeNow) asks for immediate submission.
+//
+// PUT /api/v1/identity/{name}/subnet/{netuid}/weights
+// (…/mechanism/{id}/weights for a mechanism other than 0; ?dry_run=true,
+// ?mode=now)
 func (c *Client) PutWeights(ctx context.Context, weights map[string]float64, opts ...WeightsOption) (*SetWeightsResponse, *Response, error) {
 	o := ApplyWeightsOptions(opts...)
 	path := "/weights"
@@ -125,7 +174,10 @@ func (c *Client) PutWeights(ctx context.Context, weights map[string]float64, opt
 	})
 }
 
-// WeightsStatus implements API.
+// WeightsStatus reports whether the identity's weights were submitted in the
+// epoch containing block (mechanism 0 unless WithMechanism).
+//
+// GET /api/v1/identity/{name}/subnet/{netuid}/mechanism/{id}/block/{block}/weights/status
 func (c *Client) WeightsStatus(ctx context.Context, block int64, opts ...WeightsOption) (*WeightsStatus, *Response, error) {
 	o := ApplyWeightsOptions(opts...)
 	return call[WeightsStatus](ctx, c, request{

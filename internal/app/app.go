@@ -88,6 +88,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		return nil, errors.Join(fmt.Errorf("app: HTTP server: %w", err), a.Close())
 	}
 	a.http = srv
+
+	// The service's own routes are registered above this line. Routes runs
+	// last, so a test's stand-in finds the real route when there is one and
+	// can say so (instead of a duplicate-pattern panic).
 	if opts.Routes != nil {
 		opts.Routes(srv)
 	}
