@@ -245,3 +245,79 @@ func TestRetryPolicies(t *testing.T) {
 		t.Error("IsTransient")
 	}
 }
+
+// TestNetuidDiscoveredOnce: concurrent identity calls on a fresh client ask
+// /api/v1/identities once between them.
+func TestNetuidDiscoveredOnce(t *testing.T) {
+	var mu sync.Mutex
+	identityReads := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/identities" {
+			mu.Lock()
+			identityReads++
+			mu.Unlock()
+			answer(http.StatusOK, identitiesBody)(w, r)
+			return
+		}
+		if r.URL.Path != "/api/v1/identity/sn1/subnet/1/mechanism/0/block/9/weights/status" || r.Header.Get("Authorization") != "Bearer sn1-token" {
+			answer(http.StatusNotFound, "unexpected "+r.URL.Path)(w, r)
+			return
+		}
+		answer(http.StatusOK, pylon.WeightsStatus{WeightsSubmitted: true})(w, r)
+	}))
+	defer srv.Close()
+	c := client(t, srv.URL, pylon.NoRetry)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			st, _, err := c.WeightsStatus(context.Background(), 9)
+			if err != nil || !st.WeightsSubmitted {
+				t.Errorf("WeightsStatus = %+v, %v", st, err)
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if identityReads != 1 {
+		t.Errorf("/api/v1/identities read %d times, want once", identityReads)
+	}
+}
+
+// TestOwnHTTPClient: a caller's http.Client sends the requests, is not
+// modified, and does not make the client follow redirects.
+func TestOwnHTTPClient(t *testing.T) {
+	f := newFlaky(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/identities" {
+			answer(http.StatusOK, identitiesBody)(w, r)
+			return
+		}
+		http.Redirect(w, r, "/elsewhere", http.StatusPermanentRedirect)
+	})
+	used := 0
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		used++
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c, err := pylon.NewClient(pylon.Config{Address: f.URL, IdentityName: "sn1", IdentityToken: "sn1-token", HTTPClient: hc, Retry: pylon.NoRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _, err = c.OwnCertificate(context.Background())
+	var re *pylon.ResponseError
+	if !errors.As(err, &re) || re.StatusCode != http.StatusPermanentRedirect {
+		t.Fatalf("error %v, want the 308 itself", err)
+	}
+	if hc.CheckRedirect != nil || used == 0 {
+		t.Errorf("the caller's client was modified or not used (%d requests)", used)
+	}
+	// 308, re-discovery, 308 again: the client gives up rather than loop.
+	if n := len(f.requests()); n != 4 {
+		t.Errorf("%d requests, want 4 (identities, 308, identities, 308)", n)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
