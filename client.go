@@ -336,8 +336,9 @@ func (c *Client) identityPrefix(netuid uint16) string {
 	return "/api/v1/identity/" + url.PathEscape(c.cfg.IdentityName) + "/subnet/" + strconv.Itoa(int(netuid))
 }
 
-// path is the request path under the base URL (which may have a prefix).
-func (c *Client) path(p string) string { return c.base.Path + p }
+// path is the escaped request path under the base URL (which may have a
+// prefix).
+func (c *Client) path(p string) string { return c.base.EscapedPath() + p }
 
 func (c *Client) usable() error {
 	if c.closed.Load() {
@@ -388,7 +389,13 @@ func (c *Client) attempt(ctx context.Context, r request, token string, body []by
 		defer cancel()
 	}
 	u := *c.base
-	u.Path = path
+	// path is already escaped (hotkeys and identity names are escaped when
+	// the path is built); RawPath keeps it exactly as built.
+	unescaped, err := url.PathUnescape(path)
+	if err != nil {
+		return nil, fmt.Errorf("pylon: %s %s: %w", r.method, path, err)
+	}
+	u.Path, u.RawPath = unescaped, path
 	u.RawQuery = r.query.Encode()
 	var rd io.Reader = http.NoBody
 	if body != nil {

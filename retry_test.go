@@ -321,3 +321,24 @@ func TestOwnHTTPClient(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestPathEscaping: path parameters travel escaped, exactly once.
+func TestPathEscaping(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.RequestURI
+		answer(http.StatusOK, pylon.Certificate{Algorithm: 1, PublicKey: "ab"})(w, r)
+	}))
+	defer srv.Close()
+	c, err := pylon.NewClient(pylon.Config{Address: srv.URL + "/pylon%20proxy/", OpenAccessToken: "open", Retry: pylon.NoRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, _, err := c.Certificate(context.Background(), 4, "odd/hot key%"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "/pylon%20proxy/api/v1/subnet/4/block/latest/certificates/odd%2Fhot%20key%25"; got != want {
+		t.Errorf("request URI %s, want %s", got, want)
+	}
+}
