@@ -77,13 +77,13 @@ func Uint128FromBig(n *big.Int) (Uint128, error) {
 
 // Int128From64 returns v as an Int128.
 func Int128From64(v int64) Int128 {
-	return Int128{Lo: uint64(v), Hi: uint64(v >> 63)}
+	return Int128{Lo: uint64(v), Hi: uint64(v >> 63)} //nolint:gosec // G115: two's complement, sign-extended into Hi.
 }
 
 // Big returns i as a new big.Int.
 func (i Int128) Big() *big.Int {
 	n := limbsToBig([]uint64{i.Lo, i.Hi})
-	if int64(i.Hi) < 0 {
+	if i.Hi>>63 == 1 { // the sign bit
 		n.Sub(n, two128)
 	}
 	return n
@@ -126,7 +126,7 @@ func Uint256FromBig(n *big.Int) (Uint256, error) {
 // Big returns i as a new big.Int.
 func (i Int256) Big() *big.Int {
 	n := limbsToBig(i[:])
-	if int64(i[3]) < 0 {
+	if i[3]>>63 == 1 { // the sign bit
 		n.Sub(n, two256)
 	}
 	return n

@@ -50,16 +50,16 @@ func (d *Decoder) BitSequence(store BitStore, order BitOrder) (BitSequence, erro
 	}
 	wordBits := uint64(store) * 8
 	words := (nbits + wordBits - 1) / wordBits
-	if nbits > 1<<32-1 || words > uint64(d.Remaining())/uint64(store) {
+	if nbits > 1<<32-1 || words > uint64(d.Remaining())/uint64(store) { //nolint:gosec // G115: Remaining is never negative.
 		return nil, fmt.Errorf("%w: %d bits at offset %d, %d bytes left", ErrLengthTooLarge, nbits, start, d.Remaining())
 	}
-	raw, err := d.Next(int(words) * int(store))
+	raw, err := d.Next(int(words) * int(store)) //nolint:gosec // G115: words ≤ Remaining()/store, checked above.
 	if err != nil {
 		return nil, err
 	}
 	bits := make(BitSequence, nbits)
 	for i := range bits {
-		w := i / int(wordBits)
+		w := i / (8 * int(store))
 		word := readWord(raw[w*int(store):], store)
 		pos := uint64(i) % wordBits
 		if order == Msb0 {

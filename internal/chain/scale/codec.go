@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/big"
 	"reflect"
@@ -108,8 +109,8 @@ var (
 
 func codecFor(t reflect.Type, compact bool) (*codec, error) {
 	key := codecKey{t, compact}
-	if c, ok := codecCache.Load(key); ok {
-		return c.(*codec), nil
+	if c, ok := cachedCodec(key); ok {
+		return c, nil
 	}
 	compileMu.Lock()
 	defer compileMu.Unlock()
@@ -124,6 +125,26 @@ func codecFor(t reflect.Type, compact bool) (*codec, error) {
 	return c, nil
 }
 
+// cachedCodec returns the compiled codec of key, if there is one.
+func cachedCodec(key codecKey) (*codec, bool) {
+	v, ok := codecCache.Load(key)
+	if !ok {
+		return nil, false
+	}
+	c, ok := v.(*codec) // the cache holds nothing else
+	return c, ok
+}
+
+// valueAs returns v's value as a T. Every caller is a codec compiled for T,
+// so a mismatch is a bug in this package, never a property of the input.
+func valueAs[T any](v reflect.Value) T {
+	x, ok := v.Interface().(T)
+	if !ok {
+		panic(fmt.Sprintf("scale: codec for %s applied to a %s", reflect.TypeFor[T](), v.Type()))
+	}
+	return x
+}
+
 // builder compiles codecs; made holds every codec of this run, active those
 // whose build is under way, so a hit there is a recursive type.
 type builder struct {
@@ -134,8 +155,8 @@ type builder struct {
 // compile builds the codec of key.t. Recursive types resolve through the
 // placeholder in b.made, which is filled in before any value is coded.
 func (b *builder) compile(key codecKey) (*codec, error) {
-	if c, ok := codecCache.Load(key); ok {
-		return c.(*codec), nil
+	if c, ok := cachedCodec(key); ok {
+		return c, nil
 	}
 	if c, ok := b.made[key]; ok {
 		if !b.active[key] {
@@ -180,7 +201,7 @@ func (b *builder) build(c *codec, t reflect.Type, compact bool) error {
 	switch t {
 	case uint128Type:
 		c.minSize = 16
-		c.enc = func(e *Encoder, v reflect.Value) error { e.U128(v.Interface().(Uint128)); return nil }
+		c.enc = func(e *Encoder, v reflect.Value) error { e.U128(valueAs[Uint128](v)); return nil }
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.U128()
 			setPair(v, x.Hi, x.Lo)
@@ -189,7 +210,7 @@ func (b *builder) build(c *codec, t reflect.Type, compact bool) error {
 		return nil
 	case int128Type:
 		c.minSize = 16
-		c.enc = func(e *Encoder, v reflect.Value) error { e.I128(v.Interface().(Int128)); return nil }
+		c.enc = func(e *Encoder, v reflect.Value) error { e.I128(valueAs[Int128](v)); return nil }
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.I128()
 			setPair(v, x.Hi, x.Lo)
@@ -198,7 +219,7 @@ func (b *builder) build(c *codec, t reflect.Type, compact bool) error {
 		return nil
 	case uint256Type:
 		c.minSize = 32
-		c.enc = func(e *Encoder, v reflect.Value) error { e.U256(v.Interface().(Uint256)); return nil }
+		c.enc = func(e *Encoder, v reflect.Value) error { e.U256(valueAs[Uint256](v)); return nil }
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.U256()
 			setLimbs(v, x[:])
@@ -207,7 +228,7 @@ func (b *builder) build(c *codec, t reflect.Type, compact bool) error {
 		return nil
 	case int256Type:
 		c.minSize = 32
-		c.enc = func(e *Encoder, v reflect.Value) error { e.I256(v.Interface().(Int256)); return nil }
+		c.enc = func(e *Encoder, v reflect.Value) error { e.I256(valueAs[Int256](v)); return nil }
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.I256()
 			setLimbs(v, x[:])
@@ -217,7 +238,7 @@ func (b *builder) build(c *codec, t reflect.Type, compact bool) error {
 	case bitSeqType:
 		c.minSize = 1
 		c.enc = func(e *Encoder, v reflect.Value) error {
-			return e.BitSequence(v.Interface().(BitSequence), BitStoreU8, Lsb0)
+			return e.BitSequence(valueAs[BitSequence](v), BitStoreU8, Lsb0)
 		}
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.BitSequence(BitStoreU8, Lsb0)
@@ -251,14 +272,17 @@ func (b *builder) build(c *codec, t reflect.Type, compact bool) error {
 		size := int(t.Size())
 		shift := 64 - 8*size
 		c.minSize = size
-		c.enc = func(e *Encoder, v reflect.Value) error { appendFixed(e, uint64(v.Int()), size); return nil }
+		c.enc = func(e *Encoder, v reflect.Value) error {
+			appendFixed(e, uint64(v.Int()), size) //nolint:gosec // G115: SCALE stores the two's-complement bits.
+			return nil
+		}
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			b, err := d.Next(size)
 			if err != nil {
 				return err
 			}
 			// Shift up and back down to sign-extend the narrower integer.
-			v.SetInt(int64(readFixed(b)<<shift) >> shift)
+			v.SetInt(int64(readFixed(b)<<shift) >> shift) //nolint:gosec // G115: the reinterpretation is the sign extension.
 			return nil
 		}
 	case reflect.Int, reflect.Uint, reflect.Uintptr:
@@ -299,9 +323,9 @@ func setLimbs(v reflect.Value, limbs []uint64) {
 }
 
 func appendFixed(e *Encoder, x uint64, size int) {
-	for i := 0; i < size; i++ {
-		e.buf = append(e.buf, byte(x>>(8*i)))
-	}
+	var le [8]byte
+	binary.LittleEndian.PutUint64(le[:], x)
+	e.buf = append(e.buf, le[:size]...)
 }
 
 func readFixed(b []byte) uint64 {
@@ -322,10 +346,10 @@ func buildCustom(c *codec, t reflect.Type) {
 			cp.Elem().Set(v)
 			v = cp.Elem()
 		}
-		return v.Addr().Interface().(Marshaler).MarshalSCALE(e)
+		return valueAs[Marshaler](v.Addr()).MarshalSCALE(e)
 	}
 	c.dec = func(d *Decoder, v reflect.Value) error {
-		return v.Addr().Interface().(Unmarshaler).UnmarshalSCALE(d)
+		return valueAs[Unmarshaler](v.Addr()).UnmarshalSCALE(d)
 	}
 }
 
@@ -333,7 +357,7 @@ func (b *builder) buildCompact(c *codec, t reflect.Type) error {
 	c.minSize = 1
 	switch {
 	case t == uint128Type:
-		c.enc = func(e *Encoder, v reflect.Value) error { e.CompactU128(v.Interface().(Uint128)); return nil }
+		c.enc = func(e *Encoder, v reflect.Value) error { e.CompactU128(valueAs[Uint128](v)); return nil }
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.CompactU128()
 			setPair(v, x.Hi, x.Lo)
@@ -346,7 +370,7 @@ func (b *builder) buildCompact(c *codec, t reflect.Type) error {
 				e.Compact(0)
 				return nil
 			}
-			return e.CompactBig(v.Interface().(*big.Int))
+			return e.CompactBig(valueAs[*big.Int](v))
 		}
 		c.dec = func(d *Decoder, v reflect.Value) error {
 			x, err := d.CompactBig()
@@ -455,7 +479,7 @@ func (b *builder) buildArray(c *codec, t reflect.Type, compact bool) error {
 		c.minSize = n
 		c.enc = func(e *Encoder, v reflect.Value) error {
 			for i := 0; i < n; i++ {
-				e.buf = append(e.buf, byte(v.Index(i).Uint()))
+				e.buf = append(e.buf, byte(v.Index(i).Uint())) //nolint:gosec // G115: the element kind is uint8.
 			}
 			return nil
 		}

@@ -156,16 +156,16 @@ func (d *Decoder) U256() (Uint256, error) {
 }
 
 // I8 reads an i8.
-func (d *Decoder) I8() (int8, error) { v, err := d.U8(); return int8(v), err }
+func (d *Decoder) I8() (int8, error) { v, err := d.U8(); return int8(v), err } //nolint:gosec // G115: the bits are two's complement.
 
 // I16 reads a little-endian i16.
-func (d *Decoder) I16() (int16, error) { v, err := d.U16(); return int16(v), err }
+func (d *Decoder) I16() (int16, error) { v, err := d.U16(); return int16(v), err } //nolint:gosec // G115: the bits are two's complement.
 
 // I32 reads a little-endian i32.
-func (d *Decoder) I32() (int32, error) { v, err := d.U32(); return int32(v), err }
+func (d *Decoder) I32() (int32, error) { v, err := d.U32(); return int32(v), err } //nolint:gosec // G115: the bits are two's complement.
 
 // I64 reads a little-endian i64.
-func (d *Decoder) I64() (int64, error) { v, err := d.U64(); return int64(v), err }
+func (d *Decoder) I64() (int64, error) { v, err := d.U64(); return int64(v), err } //nolint:gosec // G115: the bits are two's complement.
 
 // I128 reads a little-endian i128.
 func (d *Decoder) I128() (Int128, error) { v, err := d.U128(); return Int128(v), err }
@@ -346,12 +346,12 @@ func (d *Decoder) Length(minElemSize int) (int, error) {
 	}
 	limit := uint64(zeroSizeLengthLimit)
 	if minElemSize > 0 {
-		limit = uint64(d.Remaining()) / uint64(minElemSize)
+		limit = uint64(d.Remaining()) / uint64(minElemSize) //nolint:gosec // G115: Remaining is never negative, minElemSize is positive here.
 	}
 	if n > limit {
 		return 0, fmt.Errorf("%w: %d elements of >= %d bytes at offset %d, %d bytes left", ErrLengthTooLarge, n, minElemSize, start, d.Remaining())
 	}
-	return int(n), nil
+	return int(n), nil //nolint:gosec // G115: n ≤ limit, which is Remaining()/minElemSize or zeroSizeLengthLimit, so it fits an int.
 }
 
 // Bytes reads a Vec<u8> (compact length ‖ bytes); the result aliases the input.
@@ -383,9 +383,8 @@ func (d *Decoder) Char() (rune, error) {
 	if err != nil {
 		return 0, err
 	}
-	r := rune(v)
-	if v > utf8.MaxRune || !utf8.ValidRune(r) {
+	if v > utf8.MaxRune || !utf8.ValidRune(rune(v)) {
 		return 0, fmt.Errorf("%w: char 0x%x at offset %d", ErrOverflow, v, start)
 	}
-	return r, nil
+	return rune(v), nil
 }

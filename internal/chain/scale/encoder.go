@@ -52,16 +52,16 @@ func (e *Encoder) U256(v Uint256) {
 }
 
 // I8 appends an i8.
-func (e *Encoder) I8(v int8) { e.U8(uint8(v)) }
+func (e *Encoder) I8(v int8) { e.U8(uint8(v)) } //nolint:gosec // G115: SCALE stores the two's-complement bits.
 
 // I16 appends a little-endian i16.
-func (e *Encoder) I16(v int16) { e.U16(uint16(v)) }
+func (e *Encoder) I16(v int16) { e.U16(uint16(v)) } //nolint:gosec // G115: SCALE stores the two's-complement bits.
 
 // I32 appends a little-endian i32.
-func (e *Encoder) I32(v int32) { e.U32(uint32(v)) }
+func (e *Encoder) I32(v int32) { e.U32(uint32(v)) } //nolint:gosec // G115: SCALE stores the two's-complement bits.
 
 // I64 appends a little-endian i64.
-func (e *Encoder) I64(v int64) { e.U64(uint64(v)) }
+func (e *Encoder) I64(v int64) { e.U64(uint64(v)) } //nolint:gosec // G115: SCALE stores the two's-complement bits.
 
 // I128 appends a little-endian i128.
 func (e *Encoder) I128(v Int128) { e.U128(Uint128(v)) }
@@ -124,12 +124,12 @@ func (e *Encoder) appendBigCompact(le []byte) {
 	for n > 4 && le[n-1] == 0 {
 		n--
 	}
-	e.buf = append(e.buf, byte((n-4)<<2|3))
+	e.buf = append(e.buf, byte((n-4)<<2|3)) //nolint:gosec // G115: n ≤ MaxCompactBytes (callers pass at most 67 bytes), so the header fits a byte.
 	e.buf = append(e.buf, le[:n]...)
 }
 
 // Length appends a compact length prefix.
-func (e *Encoder) Length(n int) { e.Compact(uint64(n)) }
+func (e *Encoder) Length(n int) { e.Compact(uint64(n)) } //nolint:gosec // G115: n is a length, never negative.
 
 // ByteVec appends a Vec<u8> (compact length ‖ bytes).
 func (e *Encoder) ByteVec(b []byte) {
@@ -144,7 +144,7 @@ func (e *Encoder) Str(s string) {
 }
 
 // Char appends a Rust char (u32).
-func (e *Encoder) Char(r rune) { e.U32(uint32(r)) }
+func (e *Encoder) Char(r rune) { e.U32(uint32(r)) } //nolint:gosec // G115: a Rust char is the rune's bits as a u32.
 
 // AppendCompact appends v as a compact integer to dst and returns the extended
 // slice, in the manner of encoding/binary's Append functions.
@@ -153,19 +153,18 @@ func AppendCompact(dst []byte, v uint64) []byte {
 	case v < 1<<6:
 		return append(dst, byte(v<<2))
 	case v < 1<<14:
-		return binary.LittleEndian.AppendUint16(dst, uint16(v<<2|1))
+		return binary.LittleEndian.AppendUint16(dst, uint16(v)<<2|1)
 	case v < 1<<30:
-		return binary.LittleEndian.AppendUint32(dst, uint32(v<<2|2))
+		return binary.LittleEndian.AppendUint32(dst, uint32(v)<<2|2)
 	}
 	n := 8
 	for n > 4 && v>>(8*(n-1)) == 0 {
 		n--
 	}
-	dst = append(dst, byte((n-4)<<2|3))
-	for i := 0; i < n; i++ {
-		dst = append(dst, byte(v>>(8*i)))
-	}
-	return dst
+	dst = append(dst, byte(n-4)<<2|3) //nolint:gosec // G115: the loop leaves n in 4..8.
+	var le [8]byte
+	binary.LittleEndian.PutUint64(le[:], v)
+	return append(dst, le[:n]...)
 }
 
 // CompactSize returns the encoded size of v as a compact integer.

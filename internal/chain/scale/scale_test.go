@@ -73,9 +73,9 @@ func TestCompactRejectsNonCanonical(t *testing.T) {
 
 func TestCompactBigMax(t *testing.T) {
 	// 2^536 - 1 is the largest compact: header 0xff (67 bytes) then 67 x 0xff.
-	max := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 536), big.NewInt(1))
+	largest := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 536), big.NewInt(1))
 	var e Encoder
-	if err := e.CompactBig(max); err != nil {
+	if err := e.CompactBig(largest); err != nil {
 		t.Fatal(err)
 	}
 	b := e.Bytes()
@@ -83,7 +83,7 @@ func TestCompactBigMax(t *testing.T) {
 		t.Fatalf("encoding of 2^536-1: len %d header %x", len(b), b[0])
 	}
 	got, err := NewDecoder(b).CompactBig()
-	if err != nil || got.Cmp(max) != 0 {
+	if err != nil || got.Cmp(largest) != 0 {
 		t.Fatalf("CompactBig = %v, %v", got, err)
 	}
 	if err := e.CompactBig(new(big.Int).Lsh(big.NewInt(1), 536)); !errors.Is(err, ErrOverflow) {
