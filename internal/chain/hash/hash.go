@@ -51,7 +51,7 @@ func Twox256(b []byte) [32]byte {
 	return out
 }
 
-func twox(b []byte, out []byte) {
+func twox(b, out []byte) {
 	for seed := 0; seed*8 < len(out); seed++ {
 		d := xxhash.NewWithSeed(uint64(seed))
 		_, _ = d.Write(b)

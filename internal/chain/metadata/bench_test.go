@@ -16,7 +16,11 @@ func neuronsPayloads(b *testing.B, md *Metadata) map[string][]byte {
 	if err != nil {
 		b.Fatal(err)
 	}
-	first256, err := md.Types.Encode(mm.Output, v.(Sequence)[:256])
+	seq, ok := v.(Sequence)
+	if !ok || len(seq) < 256 {
+		b.Fatalf("get_neurons_lite decodes to %T of %d entries, want a Sequence of at least 256", v, len(seq))
+	}
+	first256, err := md.Types.Encode(mm.Output, seq[:256])
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package metadata
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/big"
 	"reflect"
@@ -93,7 +94,7 @@ func (r *Registry) encodeDef(e *scale.Encoder, t *Type, v reflect.Value, depth i
 		if v.Type() == typeComposit {
 			// A decoded Compact<Wrapper> round-trips as the bare integer, but
 			// accept the wrapper form too.
-			c := v.Interface().(Composite)
+			c := valueAs[Composite](v)
 			if len(c.Fields) != 1 {
 				return fmt.Errorf("%w: compact of a composite with %d fields", ErrTypeMismatch, len(c.Fields))
 			}
@@ -118,7 +119,7 @@ func (r *Registry) encodeDef(e *scale.Encoder, t *Type, v reflect.Value, depth i
 		var bits scale.BitSequence
 		switch {
 		case v.Type() == typeBitSeq:
-			bits = v.Interface().(scale.BitSequence)
+			bits = valueAs[scale.BitSequence](v)
 		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Bool:
 			bits = make(scale.BitSequence, v.Len())
 			for i := range bits {
@@ -144,13 +145,23 @@ func (r *Registry) encodeOption(e *scale.Encoder, t *Type, v reflect.Value, dept
 		return nil
 	}
 	if inner.Type() == typeVariant {
-		vr := inner.Interface().(Variant)
+		vr := valueAs[Variant](inner)
 		if vr.Name == "None" || vr.Name == "Some" {
 			return r.encodeVariant(e, t, inner, depth)
 		}
 	}
 	e.U8(some.Index)
 	return at(r.encodeValue(e, some.Fields[0].Type, v, depth+1), "Some")
+}
+
+// valueAs returns v's value as a T. Callers have compared v's type with T's
+// (or checked that it implements T), so a mismatch is a bug in this package.
+func valueAs[T any](v reflect.Value) T {
+	x, ok := v.Interface().(T)
+	if !ok {
+		panic(fmt.Sprintf("metadata: %s taken for a %s", v.Type(), reflect.TypeFor[T]()))
+	}
+	return x
 }
 
 func intOf(v reflect.Value) (*big.Int, bool) {
@@ -162,15 +173,15 @@ func intOf(v reflect.Value) (*big.Int, bool) {
 	}
 	switch v.Type() {
 	case typeUint128:
-		return v.Interface().(scale.Uint128).Big(), true
+		return valueAs[scale.Uint128](v).Big(), true
 	case typeInt128:
-		return v.Interface().(scale.Int128).Big(), true
+		return valueAs[scale.Int128](v).Big(), true
 	case typeUint256:
-		return v.Interface().(scale.Uint256).Big(), true
+		return valueAs[scale.Uint256](v).Big(), true
 	case typeInt256:
-		return v.Interface().(scale.Int256).Big(), true
+		return valueAs[scale.Int256](v).Big(), true
 	case typeBigInt:
-		return v.Interface().(*big.Int), true
+		return valueAs[*big.Int](v), true
 	}
 	return nil, false
 }
@@ -220,9 +231,7 @@ func encodePrimitive(e *scale.Encoder, p Primitive, v reflect.Value) error {
 			return fmt.Errorf("%w: %d does not fit %s", scale.ErrOverflow, x, p)
 		}
 		var buf [8]byte
-		for i := range buf {
-			buf[i] = byte(x >> (8 * i))
-		}
+		binary.LittleEndian.PutUint64(buf[:], x)
 		e.Raw(buf[:p.size()])
 		return nil
 	}
@@ -382,9 +391,9 @@ func fieldGetter(v reflect.Value, fields []Field) (func(i int, f *Field) (reflec
 	case v.Type() == typeComposit || v.Type() == typeVariant:
 		var vals []NamedValue
 		if v.Type() == typeComposit {
-			vals = v.Interface().(Composite).Fields
+			vals = valueAs[Composite](v).Fields
 		} else {
-			vals = v.Interface().(Variant).Fields
+			vals = valueAs[Variant](v).Fields
 		}
 		if len(vals) != len(fields) {
 			return nil, fmt.Errorf("%w: %d values for %d fields", ErrTypeMismatch, len(vals), len(fields))
@@ -404,7 +413,7 @@ func fieldGetter(v reflect.Value, fields []Field) (func(i int, f *Field) (reflec
 		if v.Len() != len(fields) {
 			return nil, fmt.Errorf("%w: map has %d entries for %d fields", ErrTypeMismatch, v.Len(), len(fields))
 		}
-		return func(i int, f *Field) (reflect.Value, error) {
+		return func(_ int, f *Field) (reflect.Value, error) {
 			fv := v.MapIndex(reflect.ValueOf(f.Name).Convert(v.Type().Key()))
 			if !fv.IsValid() {
 				return fv, missing
@@ -446,7 +455,7 @@ func (r *Registry) encodeVariant(e *scale.Encoder, t *Type, v reflect.Value, dep
 	var payload reflect.Value
 	switch {
 	case v.Type() == typeVariant:
-		name = v.Interface().(Variant).Name
+		name = valueAs[Variant](v).Name
 		payload = v
 	case v.Kind() == reflect.String:
 		name = v.String()

@@ -56,7 +56,7 @@ func (k PhaseKind) String() string {
 	case PhaseApplyExtrinsic:
 		return "ApplyExtrinsic"
 	case PhaseFinalization:
-		return "Finalization"
+		return "Finalization" //nolint:misspell // Substrate's Phase::Finalization variant
 	case PhaseInitialization:
 		return "Initialization"
 	}
@@ -150,7 +150,7 @@ func eventRecord(v any) (EventRecord, error) {
 			}
 			rec.Phase.ExtrinsicIndex = idx
 		}
-	case "Finalization":
+	case "Finalization": //nolint:misspell // Substrate's Phase::Finalization variant
 		rec.Phase.Kind = PhaseFinalization
 	case "Initialization":
 		rec.Phase.Kind = PhaseInitialization

@@ -1,6 +1,7 @@
 package metadata
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 // encoding values through the spec-343 metadata (Registry.Encode) and decoded
 // back; the error names are checked against an independent reading below.
 
-func moduleFailure(palletIndex uint8, errIndex uint8) Variant {
+func moduleFailure(palletIndex, errIndex uint8) Variant {
 	return Variant{Name: "ExtrinsicFailed", Fields: []NamedValue{
 		{Name: "dispatch_error", Value: Variant{Name: "Module", Fields: []NamedValue{
 			{Value: map[string]any{"index": palletIndex, "error": [4]byte{errIndex, 0, 0, 0}}},
@@ -67,7 +68,7 @@ func testEventsRoundTrip(t *testing.T, md *Metadata) {
 		record(apply(4), "System", Variant{Name: "ExtrinsicFailed", Fields: []NamedValue{
 			{Name: "dispatch_error", Value: Variant{Name: "Token", Fields: []NamedValue{{Value: "FundsUnavailable"}}}},
 			{Name: "dispatch_info", Value: dispatchInfo()}}}),
-		record(Variant{Name: "Finalization"}, "System", Variant{Name: "ExtrinsicSuccess", Fields: []NamedValue{{Name: "dispatch_info", Value: dispatchInfo()}}}),
+		record(Variant{Name: "Finalization"}, "System", Variant{Name: "ExtrinsicSuccess", Fields: []NamedValue{{Name: "dispatch_info", Value: dispatchInfo()}}}), //nolint:misspell // Substrate's Phase::Finalization variant
 	}
 	raw, err := md.Types.Encode(entry.ValueType, events)
 	if err != nil {
@@ -112,7 +113,7 @@ func testEventsRoundTrip(t *testing.T, md *Metadata) {
 		t.Fatal(err)
 	}
 	again, err := md.Types.Encode(entry.ValueType, generic)
-	if err != nil || string(again) != string(raw) {
+	if err != nil || !bytes.Equal(again, raw) {
 		t.Fatalf("generic round trip differs: %v", err)
 	}
 

@@ -65,7 +65,7 @@ func FuzzMetadataDecode(f *testing.F) {
 	f.Add([]byte("meta\x0e\x00\x00\x00\x00\x00"))
 	f.Add([]byte("meta\x0f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Add([]byte{0x00})
-	f.Fuzz(func(t *testing.T, b []byte) {
+	f.Fuzz(func(_ *testing.T, b []byte) {
 		md, err := Decode(b)
 		if err != nil {
 			return

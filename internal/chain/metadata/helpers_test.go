@@ -67,17 +67,17 @@ func loadMetadata(tb testing.TB, file string) *Metadata {
 type recordings map[string]map[string]map[string]json.RawMessage
 
 var (
-	recOnce sync.Once
-	recData recordings
-	recErr  error
+	recOnce       sync.Once
+	recData       recordings
+	errRecordings error // from parsing the recordings, once
 )
 
 func loadRecordings(tb testing.TB) recordings {
 	tb.Helper()
 	raw := sharedtest.ReadFile(tb, "finney", recordingsFile)
-	recOnce.Do(func() { recErr = json.Unmarshal(raw, &recData) })
-	if recErr != nil {
-		tb.Fatal(recErr)
+	recOnce.Do(func() { errRecordings = json.Unmarshal(raw, &recData) })
+	if errRecordings != nil {
+		tb.Fatal(errRecordings)
 	}
 	return recData
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sync"
 	"unsafe"
 
 	"github.com/pylon-go/pylon/internal/chain/scale"
@@ -71,8 +72,8 @@ type plan struct {
 }
 
 func (r *Registry) planFor(id TypeID, t reflect.Type) (*plan, error) {
-	if pl, ok := r.plans.Load(planKey{id, t}); ok {
-		return pl.(*plan), nil
+	if pl, ok := loadPlan(&r.plans, planKey{id, t}); ok {
+		return pl, nil
 	}
 	r.planMu.Lock()
 	defer r.planMu.Unlock()
@@ -85,6 +86,17 @@ func (r *Registry) planFor(id TypeID, t reflect.Type) (*plan, error) {
 		r.plans.Store(k, v)
 	}
 	return pl, nil
+}
+
+// loadPlan looks key up in one of the registry's plan caches (plans, skips),
+// which hold nothing but *plan values.
+func loadPlan(cache *sync.Map, key any) (*plan, bool) {
+	v, ok := cache.Load(key)
+	if !ok {
+		return nil, false
+	}
+	pl, ok := v.(*plan)
+	return pl, ok
 }
 
 type planCompiler struct {
@@ -101,8 +113,8 @@ var (
 
 func (c *planCompiler) compile(id TypeID, t reflect.Type) (*plan, error) {
 	key := planKey{id, t}
-	if pl, ok := c.r.plans.Load(key); ok {
-		return pl.(*plan), nil
+	if pl, ok := loadPlan(&c.r.plans, key); ok {
+		return pl, nil
 	}
 	if pl, ok := c.building[key]; ok {
 		if !c.active[key] {
@@ -174,7 +186,7 @@ func (c *planCompiler) build(id TypeID, gt reflect.Type) (decodeFn, error) {
 				return err
 			}
 			sub := scale.NewDecoder(rest[:d.Offset()-start])
-			u := reflect.NewAt(gt, p).Interface().(scale.Unmarshaler)
+			u := valueAs[scale.Unmarshaler](reflect.NewAt(gt, p))
 			if err := u.UnmarshalSCALE(sub); err != nil {
 				return err
 			}
@@ -577,7 +589,7 @@ func buildPrimitive(t *Type, r *Registry, gt reflect.Type) (decodeFn, error) {
 		for i := size - 1; i >= 0; i-- {
 			x = x<<8 | uint64(b[i])
 		}
-		return set(p, int64(x<<shift)>>shift)
+		return set(p, int64(x<<shift)>>shift) //nolint:gosec // G115: the reinterpretation is the sign extension.
 	}, nil
 }
 
@@ -609,7 +621,7 @@ func (c *planCompiler) buildCompact(t *Type, gt reflect.Type) (decodeFn, error) 
 				if err == nil && x > limit {
 					err = over(x)
 				}
-				*(*uint8)(p) = uint8(x)
+				*(*uint8)(p) = uint8(x) //nolint:gosec // G115: x fits the field unless it exceeds limit, and then err is returned.
 				return err
 			}, nil
 		case 2:
@@ -618,7 +630,7 @@ func (c *planCompiler) buildCompact(t *Type, gt reflect.Type) (decodeFn, error) 
 				if err == nil && x > limit {
 					err = over(x)
 				}
-				*(*uint16)(p) = uint16(x)
+				*(*uint16)(p) = uint16(x) //nolint:gosec // G115: x fits the field unless it exceeds limit, and then err is returned.
 				return err
 			}, nil
 		case 4:
@@ -627,7 +639,7 @@ func (c *planCompiler) buildCompact(t *Type, gt reflect.Type) (decodeFn, error) 
 				if err == nil && x > limit {
 					err = over(x)
 				}
-				*(*uint32)(p) = uint32(x)
+				*(*uint32)(p) = uint32(x) //nolint:gosec // G115: x fits the field unless it exceeds limit, and then err is returned.
 				return err
 			}, nil
 		case 8:
@@ -773,7 +785,7 @@ func (c *planCompiler) buildSequence(t *Type, gt reflect.Type) (decodeFn, error)
 				if len(b) != glen {
 					return fmt.Errorf("%w: %d bytes into Go %s", ErrTypeMismatch, len(b), gt)
 				}
-				copy(unsafe.Slice((*byte)(p), glen), b)
+				copy(unsafe.Slice((*byte)(p), glen), b) //nolint:gosec // G103: p is a Go [glen]byte, the plan's destination type.
 				return nil
 			}, nil
 		}
@@ -793,7 +805,7 @@ func (c *planCompiler) buildSequence(t *Type, gt reflect.Type) (decodeFn, error)
 				if count, err = d.Length(minSize); err != nil {
 					return err
 				}
-			} else if uint64(count)*uint64(minSize) > uint64(d.Remaining()) {
+			} else if uint64(count)*uint64(minSize) > uint64(d.Remaining()) { //nolint:gosec // G115: counts, sizes and Remaining are never negative.
 				return fmt.Errorf("%w: array of %d needs more than %d bytes", scale.ErrShortInput, count, d.Remaining())
 			}
 			// Growing the destination in place allocates only the backing

@@ -192,7 +192,11 @@ func checkNeurons(t *testing.T, got []testNeuronLite, want expectedNeurons) {
 		t.Errorf("totals (-want +got):\n%s", diff)
 	}
 	for _, wn := range want.Neurons {
-		uid := int(wn["uid"].(float64))
+		uidf, ok := wn["uid"].(float64)
+		if !ok {
+			t.Fatalf("expected neuron %v has no numeric uid", wn)
+		}
+		uid := int(uidf)
 		if uid >= len(got) {
 			t.Fatalf("uid %d missing", uid)
 		}

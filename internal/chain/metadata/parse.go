@@ -46,10 +46,14 @@ func (p *parser) typeID() TypeID {
 		return 0
 	}
 	v, err := p.d.Compact()
-	if err == nil && v > 1<<32-1 {
-		err = fmt.Errorf("type id %d out of range", v)
+	if err != nil {
+		p.fail(err)
+		return 0
 	}
-	p.fail(err)
+	if v > 1<<32-1 {
+		p.fail(fmt.Errorf("type id %d out of range", v))
+		return 0
+	}
 	return TypeID(v)
 }
 
@@ -358,9 +362,8 @@ func (m *Metadata) fillV14ExtrinsicTypes() {
 // validate checks that every type id the registry refers to exists, so that
 // later lookups only fail on ids that come from outside the registry.
 func (r *Registry) validate() error {
-	n := TypeID(len(r.types))
-	check := func(owner TypeID, id TypeID) error {
-		if id >= n {
+	check := func(owner, id TypeID) error {
+		if int(id) >= len(r.types) {
 			return fmt.Errorf("type %d refers to unknown type %d", owner, id)
 		}
 		return nil

@@ -404,7 +404,7 @@ func TestPropertyIntegerConversions(t *testing.T) {
 	mk := func(name string, lo, hi *big.Int, dec func(id TypeID, b []byte) (*big.Int, error)) dst {
 		return dst{name, lo, hi, dec}
 	}
-	i64 := func(v int64) *big.Int { return big.NewInt(v) }
+	i64 := big.NewInt
 	u64 := func(v uint64) *big.Int { return new(big.Int).SetUint64(v) }
 	dsts := []dst{
 		mk("uint8", i64(0), u64(math.MaxUint8), func(id TypeID, b []byte) (*big.Int, error) {
@@ -468,7 +468,7 @@ func TestPropertyIntegerConversions(t *testing.T) {
 }
 
 func checkIntegerConversion(tt *testing.T, r *Registry, id TypeID, name string, minV, maxV *big.Int, decode func(TypeID, []byte) (*big.Int, error)) {
-	i64 := func(v int64) *big.Int { return big.NewInt(v) }
+	i64 := big.NewInt
 	u64 := func(v uint64) *big.Int { return new(big.Int).SetUint64(v) }
 	types := r.types
 	rapid.Check(tt, func(t *rapid.T) {

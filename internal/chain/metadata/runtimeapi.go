@@ -14,8 +14,9 @@ func (mm *RuntimeAPIMethod) EncodeArgs(args ...any) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s takes %d arguments, got %d", ErrTypeMismatch, mm.FullName(), len(mm.Inputs), len(args))
 	}
 	var e scale.Encoder
-	for i, in := range mm.Inputs {
-		if err := mm.md.Types.EncodeTo(&e, in.Type, args[i]); err != nil {
+	for i, arg := range args {
+		in := mm.Inputs[i]
+		if err := mm.md.Types.EncodeTo(&e, in.Type, arg); err != nil {
 			return nil, fmt.Errorf("%s argument %s: %w", mm.FullName(), in.Name, err)
 		}
 	}

@@ -11,8 +11,8 @@ import (
 // it, for metadata fields a Go destination does not have. Fixed-size types are
 // skipped in one step.
 func (r *Registry) skipper(id TypeID) (*plan, error) {
-	if pl, ok := r.skips.Load(id); ok {
-		return pl.(*plan), nil
+	if pl, ok := loadPlan(&r.skips, id); ok {
+		return pl, nil
 	}
 	building := map[TypeID]*plan{}
 	pl, err := r.buildSkip(id, building, 0)
@@ -26,8 +26,8 @@ func (r *Registry) skipper(id TypeID) (*plan, error) {
 }
 
 func (r *Registry) buildSkip(id TypeID, building map[TypeID]*plan, depth int) (*plan, error) {
-	if pl, ok := r.skips.Load(id); ok {
-		return pl.(*plan), nil
+	if pl, ok := loadPlan(&r.skips, id); ok {
+		return pl, nil
 	}
 	if pl, ok := building[id]; ok {
 		return pl, nil
@@ -157,7 +157,7 @@ func (r *Registry) fixedSize(id TypeID, depth int) (int, bool) {
 		return n, n > 0
 	case KindArray:
 		n, ok := r.fixedSize(t.Elem, depth+1)
-		if !ok || uint64(n)*uint64(t.Len) > 1<<30 {
+		if !ok || uint64(n)*uint64(t.Len) > 1<<30 { //nolint:gosec // G115: sizes are never negative.
 			return 0, false
 		}
 		return n * int(t.Len), true

@@ -38,7 +38,11 @@ func recordedKeys(t *testing.T, test, method string) map[string]bool {
 			keys[first] = true
 		case []any:
 			for _, k := range first {
-				keys[k.(string)] = true
+				s, ok := k.(string)
+				if !ok {
+					t.Fatalf("%s %s: key %v is not a string", test, method, k)
+				}
+				keys[s] = true
 			}
 		}
 	}

@@ -92,28 +92,28 @@ func (e *PathError) Error() string {
 // Unwrap returns the underlying error (e.g. scale.ErrShortInput).
 func (e *PathError) Unwrap() error { return e.Err }
 
-// pathStep is an error on its way up: the innermost type and the path segments
-// collected so far (innermost first).
-type pathStep struct {
+// pathStepError is an error on its way up: the innermost type and the path
+// segments collected so far (innermost first).
+type pathStepError struct {
 	typ  string
 	segs []string
 	err  error
 }
 
-func (s *pathStep) Error() string { return s.err.Error() }
-func (s *pathStep) Unwrap() error { return s.err }
+func (s *pathStepError) Error() string { return s.err.Error() }
+func (s *pathStepError) Unwrap() error { return s.err }
 
 // at attaches a path segment to err on the way up the value.
 func at(err error, seg string) error {
 	if err == nil {
 		return nil
 	}
-	var s *pathStep
+	var s *pathStepError
 	if errors.As(err, &s) {
 		s.segs = append(s.segs, seg)
 		return s
 	}
-	return &pathStep{segs: []string{seg}, err: err}
+	return &pathStepError{segs: []string{seg}, err: err}
 }
 
 // typed records the innermost type of a failure (only the first call counts).
@@ -121,21 +121,21 @@ func typed(err error, r *Registry, id TypeID) error {
 	if err == nil {
 		return nil
 	}
-	var s *pathStep
+	var s *pathStepError
 	if errors.As(err, &s) {
 		if s.typ == "" {
 			s.typ = r.Name(id)
 		}
 		return s
 	}
-	return &pathStep{typ: r.Name(id), err: err}
+	return &pathStepError{typ: r.Name(id), err: err}
 }
 
 func finishPath(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var s *pathStep
+	var s *pathStepError
 	if !errors.As(err, &s) {
 		return &PathError{Op: op, Err: err}
 	}
@@ -239,7 +239,7 @@ func (r *Registry) decodeDef(d *scale.Decoder, t *Type, depth int) (any, error) 
 			if n, err = d.Length(r.minSize(t.Elem)); err != nil {
 				return nil, err
 			}
-		} else if uint64(n)*uint64(r.minSize(t.Elem)) > uint64(d.Remaining()) {
+		} else if uint64(n)*uint64(r.minSize(t.Elem)) > uint64(d.Remaining()) { //nolint:gosec // G115: counts, sizes and Remaining are never negative.
 			return nil, fmt.Errorf("%w: array of %d needs more than %d bytes", scale.ErrShortInput, n, d.Remaining())
 		}
 		seq := make(Sequence, n)
@@ -357,11 +357,11 @@ func (r *Registry) decodeCompact(d *scale.Decoder, inner TypeID) (any, error) {
 	}
 	switch p {
 	case PrimU8:
-		return uint8(x), nil
+		return uint8(x), nil //nolint:gosec // G115: x ≤ maxUnsigned(p), checked above.
 	case PrimU16:
-		return uint16(x), nil
+		return uint16(x), nil //nolint:gosec // G115: x ≤ maxUnsigned(p), checked above.
 	case PrimU32:
-		return uint32(x), nil
+		return uint32(x), nil //nolint:gosec // G115: x ≤ maxUnsigned(p), checked above.
 	}
 	return x, nil
 }
@@ -450,7 +450,7 @@ func (r *Registry) computeSizes() {
 		case KindCompact, KindSequence, KindBitSequence:
 			size = 1
 		case KindArray:
-			size = int(min(uint64(t.Len)*uint64(visit(t.Elem, depth+1)), 1<<30))
+			size = int(min(uint64(t.Len)*uint64(visit(t.Elem, depth+1)), 1<<30)) //nolint:gosec // G115: sizes are never negative.
 		case KindTuple:
 			for _, e := range t.Tuple {
 				size += visit(e, depth+1)

@@ -43,8 +43,18 @@ func TestGenericRoundTripRecorded(t *testing.T) {
 	}
 	// A spot check of the tree's shape: uid 0's hotkey is the AccountId32
 	// composite around 32 bytes, its uid a plain uint16 from Compact<u16>.
-	v, _ := md.Types.Decode(mustMethod(t, md, "NeuronInfoRuntimeApi", "get_neurons_lite").Output, neuronsLite343(t))
-	n0 := v.(Sequence)[0].(Composite)
+	v, err := md.Types.Decode(mustMethod(t, md, "NeuronInfoRuntimeApi", "get_neurons_lite").Output, neuronsLite343(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, ok := v.(Sequence)
+	if !ok || len(seq) == 0 {
+		t.Fatalf("neurons decode to %T, want a non-empty Sequence", v)
+	}
+	n0, ok := seq[0].(Composite)
+	if !ok {
+		t.Fatalf("uid 0 decodes to %T, want a Composite", seq[0])
+	}
 	hk, _ := n0.Field("hotkey")
 	uid, _ := n0.Field("uid")
 	if b, ok := hk.(Composite).Fields[0].Value.([]byte); !ok || hex0x(b) != "0x4a7a6cf22af0de8f0c3566ceb47c255da605cf9243f6c1a6433cc782fa610166" || uid != uint16(0) {
