@@ -22,7 +22,7 @@ import (
 func echoAfterJitter(c *rpctest.Conn, req rpctest.Request) {
 	var params []json.RawMessage
 	_ = json.Unmarshal(req.Params, &params)
-	time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond) //nolint:gosec // scheduling jitter only
+	time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
 	c.Reply(req.ID, params[0])
 }
 

@@ -177,7 +177,7 @@ func (c *Client) choose(results []probeResult, avoid string) (probeResult, error
 		}
 		lag := best - r.head
 		c.metrics.headLag.WithLabelValues(r.ep.name).Set(float64(lag))
-		if c.opts.MaxLagBlocks >= 0 && lag > uint64(c.opts.MaxLagBlocks) { //nolint:gosec // checked ≥ 0
+		if c.opts.MaxLagBlocks >= 0 && lag > uint64(c.opts.MaxLagBlocks) {
 			c.log.Warn("rpc: endpoint lags behind", "endpoint", r.ep.name, "head", r.head, "best", best)
 			continue
 		}

@@ -189,7 +189,10 @@ func (s *stats) record(method, outcome string) {
 	if !ok {
 		v, _ = s.methods.LoadOrStore(method, &methodCounters{})
 	}
-	mc := v.(*methodCounters)
+	mc, ok := v.(*methodCounters)
+	if !ok {
+		return // not reached: the map holds only *methodCounters
+	}
 	mc.calls.Add(1)
 	switch outcome {
 	case outcomeOK:
@@ -210,8 +213,12 @@ func (s *stats) record(method, outcome string) {
 func (s *stats) snapshot() map[string]MethodStats {
 	out := make(map[string]MethodStats)
 	s.methods.Range(func(k, v any) bool {
-		mc := v.(*methodCounters)
-		out[k.(string)] = MethodStats{
+		method, ok1 := k.(string)
+		mc, ok2 := v.(*methodCounters)
+		if !ok1 || !ok2 {
+			return true // not reached: the map holds only method → *methodCounters
+		}
+		out[method] = MethodStats{
 			Calls: mc.calls.Load(), OK: mc.ok.Load(), RPCErrors: mc.rpcErrors.Load(), Timeouts: mc.timeouts.Load(),
 			Canceled: mc.canceled.Load(), ConnectionErrors: mc.connErrors.Load(), OtherErrors: mc.other.Load(),
 		}
@@ -225,5 +232,9 @@ func (s *stats) calls(method string) uint64 {
 	if !ok {
 		return 0
 	}
-	return v.(*methodCounters).calls.Load()
+	mc, ok := v.(*methodCounters)
+	if !ok {
+		return 0 // not reached: the map holds only *methodCounters
+	}
+	return mc.calls.Load()
 }

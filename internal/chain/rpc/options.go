@@ -129,9 +129,20 @@ func (o Options) withDefaults() Options {
 		o.SubscriptionBuffer = DefaultSubscriptionBuffer
 	}
 	if o.HTTPClient == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 64
-		o.HTTPClient = &http.Client{Transport: tr}
+		o.HTTPClient = &http.Client{Transport: defaultTransport()}
 	}
 	return o
+}
+
+// defaultTransport is a clone of http.DefaultTransport that keeps more idle
+// connections per host. A program that replaced http.DefaultTransport with
+// another RoundTripper gets that one as is.
+func defaultTransport() http.RoundTripper {
+	tr, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	tr = tr.Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return tr
 }

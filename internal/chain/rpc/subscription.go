@@ -311,7 +311,7 @@ func (c *Client) SubscribeNewHeads(ctx context.Context) (*Subscription, error) {
 	})
 }
 
-// SubscribeFinalizedHeads follows finalized headers (chain_subscribeFinalizedHeads). Resumable, DropOldest.
+// SubscribeFinalizedHeads follows finalised headers (chain_subscribeFinalizedHeads). Resumable, DropOldest.
 func (c *Client) SubscribeFinalizedHeads(ctx context.Context) (*Subscription, error) {
 	return c.Subscribe(ctx, SubscribeRequest{
 		Method: "chain_subscribeFinalizedHeads", Unsubscribe: "chain_unsubscribeFinalizedHeads",
