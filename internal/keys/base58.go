@@ -119,7 +119,7 @@ func decodeBase58[T string | []byte](dst []byte, s T) (int, bool) {
 		carry := uint64(d)
 		for j := 0; j < n; j++ {
 			t := uint64(limbs[j])*58 + carry
-			limbs[j] = uint32(t)
+			limbs[j] = uint32(t & 0xFFFFFFFF) // the low limb; the high bits carry
 			carry = t >> 32
 		}
 		if carry > 0 {

@@ -128,7 +128,7 @@ func readFile(ctx context.Context, path string) ([]byte, fs.FileMode, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // G304: the caller names the keyfile on purpose.
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, 0, fileError(path, ErrNotFound, "")

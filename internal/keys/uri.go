@@ -134,19 +134,18 @@ func appendCompact(b []byte, n uint64) []byte {
 	case n < 1<<6:
 		return append(b, byte(n<<2))
 	case n < 1<<14:
-		return binary.LittleEndian.AppendUint16(b, uint16(n<<2|1))
+		return binary.LittleEndian.AppendUint16(b, uint16(n)<<2|1)
 	case n < 1<<30:
-		return binary.LittleEndian.AppendUint32(b, uint32(n<<2|2))
+		return binary.LittleEndian.AppendUint32(b, uint32(n)<<2|2)
 	default:
 		size := 8
 		for size > 4 && n>>(8*(size-1)) == 0 {
 			size--
 		}
-		b = append(b, byte((size-4)<<2|3))
-		for i := range size {
-			b = append(b, byte(n>>(8*i)))
-		}
-		return b
+		b = append(b, byte(size-4)<<2|3) //nolint:gosec // G115: the loop leaves size in 4..8.
+		var le [8]byte
+		binary.LittleEndian.PutUint64(le[:], n)
+		return append(b, le[:size]...)
 	}
 }
 

@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -75,7 +76,7 @@ func TestJunctionChainCode(t *testing.T) {
 	// sp-core DeriveJunction::soft: numbers are u64 LE, strings SCALE
 	// (compact length ‖ bytes), longer than 32 bytes → blake2b-256.
 	cc := junctionChainCode("Alice")
-	if want := append([]byte{5 << 2}, "Alice"...); string(cc[:len(want)]) != string(want) || cc[len(want)] != 0 {
+	if want := append([]byte{5 << 2}, "Alice"...); !bytes.Equal(cc[:len(want)], want) || cc[len(want)] != 0 {
 		t.Errorf("Alice chain code %x", cc)
 	}
 	cc = junctionChainCode("258")
@@ -93,7 +94,7 @@ func TestJunctionChainCode(t *testing.T) {
 		1<<30 - 1: {0xfe, 0xff, 0xff, 0xff}, 1 << 30: {0x03, 0x00, 0x00, 0x00, 0x40},
 		1<<64 - 1: {0x13, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
 	} {
-		if got := appendCompact(nil, n); string(got) != string(want) {
+		if got := appendCompact(nil, n); !bytes.Equal(got, want) {
 			t.Errorf("compact(%d) = %x, want %x", n, got, want)
 		}
 	}

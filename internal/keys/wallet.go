@@ -198,7 +198,7 @@ func WriteKeyfile(ctx context.Context, path string, kp *Keypair) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("keys: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // G304: the caller names the keyfile on purpose.
 	if err != nil {
 		return fmt.Errorf("keys: %w", err)
 	}

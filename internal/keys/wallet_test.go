@@ -111,7 +111,7 @@ func TestWalletPaths(t *testing.T) {
 	for in, want := range map[string]string{
 		"~":                    home,
 		"~/":                   home,
-		"~/.bittensor/wallets": filepath.Join(home, ".bittensor/wallets"),
+		"~/.bittensor/wallets": filepath.Join(home, ".bittensor", "wallets"),
 		"/abs/path":            "/abs/path",
 		"rel/path":             "rel/path",
 		"~other/x":             "~other/x",
@@ -152,7 +152,7 @@ func TestDescribe(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Description{
-		Wallet: "btwallet", Hotkey: "plain", HotkeyPath: filepath.Join("testdata/wallets", "btwallet", "hotkeys", "plain"),
+		Wallet: "btwallet", Hotkey: "plain", HotkeyPath: filepath.Join("testdata", "wallets", "btwallet", "hotkeys", "plain"),
 		HotkeySS58: file("wallets/btwallet/hotkeys/plain"), HotkeyPublicKey: "0x" + exp.Files["wallets/btwallet/hotkeys/plain"].PublicKey,
 		Verified: true, ColdkeySS58: file("wallets/btwallet/coldkeypub.txt"),
 	}
