@@ -124,16 +124,15 @@ func appendCompact(out []byte, v uint64) []byte {
 	case v < 1<<6:
 		return append(out, byte(v<<2))
 	case v < 1<<14:
-		return binary.LittleEndian.AppendUint16(out, uint16(v<<2|0b01))
+		return binary.LittleEndian.AppendUint16(out, uint16(v)<<2|0b01)
 	case v < 1<<30:
-		return binary.LittleEndian.AppendUint32(out, uint32(v<<2|0b10))
+		return binary.LittleEndian.AppendUint32(out, uint32(v)<<2|0b10)
 	}
 	n := (64 - bits.LeadingZeros64(v) + 7) / 8
-	out = append(out, byte((n-4)<<2|0b11))
-	for i := 0; i < n; i++ {
-		out = append(out, byte(v>>(8*i)))
-	}
-	return out
+	out = append(out, byte(n-4)<<2|0b11) //nolint:gosec // G115: v ≥ 2^30 here, so n is 4..8.
+	var le [8]byte
+	binary.LittleEndian.PutUint64(le[:], v)
+	return append(out, le[:n]...)
 }
 
 type scaleReader struct{ b []byte }

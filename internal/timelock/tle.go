@@ -85,19 +85,19 @@ func xor32(a *[32]byte, b [32]byte) (out [32]byte) {
 // (len(message)+Overhead bytes) that commit_timelocked_* extrinsics and the
 // Commitments pallet take.
 //
-// It reads RandomnessSize bytes from rand (crypto/rand when nil), in this
+// It reads RandomnessSize bytes from random (crypto/rand when nil), in this
 // order: esk (32 bytes; both the IBE-encrypted key and the AES-256 key, as in
 // tle), sigma (32 bytes), nonce (12 bytes). tle derives sigma by hashing a
 // random scalar; any uniform 32 bytes are equivalent, and drawing it directly
 // lets tests reproduce the deterministic known-answer vector.
-func (n *Network) Encrypt(round uint64, message []byte, rand io.Reader) ([]byte, error) {
+func (n *Network) Encrypt(round uint64, message []byte, random io.Reader) ([]byte, error) {
 	// A zero Network has the point at infinity as its key; encrypting to it
 	// would publish the message to anyone.
 	if n.PublicKey.p.IsInfinity() {
 		return nil, fmt.Errorf("%w: point at infinity", ErrMalformedPublicKey)
 	}
 	var rnd [RandomnessSize]byte
-	if err := readRandom(rand, rnd[:]); err != nil {
+	if err := readRandom(random, rnd[:]); err != nil {
 		return nil, err
 	}
 	var esk, sigma [32]byte

@@ -33,7 +33,7 @@ type vectors struct {
 		Sig1000      string `json:"round_1000_signature_g1_compressed"`
 		Randomness   string `json:"round_1000_randomness_sha256_of_signature"`
 		QID1000      string `json:"round_1000_Q_id_g1_compressed"`
-		ArkPairing   string `json:"sha256_ark_serialized_e_Qid1000_PK"`
+		ArkPairing   string `json:"sha256_ark_serialized_e_Qid1000_PK"` //nolint:misspell // a key of the shared crypto-vectors.json
 		IdentityNote string `json:"round_1000_identity_message_sha256_u64be"`
 	} `json:"drand_quicknet"`
 	KAT struct {

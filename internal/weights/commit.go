@@ -19,8 +19,8 @@ const (
 	maxMechanisms = 16   // MAX_MECHANISM_COUNT_PER_SUBNET
 )
 
-// ErrNetuidIndex: a netuid or mechanism id outside what the chain's storage
-// index can address.
+// ErrNetuidIndex reports a netuid or mechanism id outside what the chain's
+// storage index can address.
 var ErrNetuidIndex = errors.New("netuid or mechanism id out of range")
 
 // NetuidIndex is the chain's NetUidStorageIndex: mecid × 4096 + netuid
@@ -97,9 +97,9 @@ func appendCompact(b []byte, n uint64) []byte {
 	case n < 1<<6:
 		return append(b, byte(n<<2))
 	case n < 1<<14:
-		return binary.LittleEndian.AppendUint16(b, uint16(n<<2|1))
+		return binary.LittleEndian.AppendUint16(b, uint16(n)<<2|1)
 	case n < 1<<30:
-		return binary.LittleEndian.AppendUint32(b, uint32(n<<2|2))
+		return binary.LittleEndian.AppendUint32(b, uint32(n)<<2|2)
 	}
 	var le [8]byte
 	binary.LittleEndian.PutUint64(le[:], n)
@@ -107,7 +107,7 @@ func appendCompact(b []byte, n uint64) []byte {
 	for size > 4 && le[size-1] == 0 {
 		size--
 	}
-	b = append(b, byte((size-4)<<2|3))
+	b = append(b, byte(size-4)<<2|3) //nolint:gosec // G115: the loop leaves size in 4..8.
 	return append(b, le[:size]...)
 }
 

@@ -55,7 +55,7 @@ func TestCommitHashVectors(t *testing.T) {
 // TestCommitHashAlice is the vector of CHAIN.md §7.4, reached from the request
 // the way the runner will: normalise, then hash with the given salt.
 func TestCommitHashAlice(t *testing.T) {
-	norm, err := Normalize(map[uint16]float64{0: 0.2, 1: 0.8})
+	norm, err := Normalise(map[uint16]float64{0: 0.2, 1: 0.8})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ type Request struct {
 // Plan is a validated weights vector, ready to be submitted at the block its
 // facts came from.
 type Plan struct {
-	Normalized
+	Normalised
 	// Block is Subnet.Block.
 	Block uint64
 	// SignerUID is the uid of the signing hotkey.
@@ -151,7 +151,7 @@ func Prepare(req Request, sn Subnet) (Plan, error) {
 		return Plan{}, invalidHotkeys(ErrNoneRegistered, dropped,
 			"none of the %d hotkeys is registered in subnet %d at block %d", len(dropped), sn.Netuid, sn.Block)
 	}
-	norm, err := Normalize(byUID)
+	norm, err := Normalise(byUID)
 	if err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) && errors.Is(ve.Err, ErrAllZero) && len(dropped) > 0 {
@@ -161,7 +161,7 @@ func Prepare(req Request, sn Subnet) (Plan, error) {
 		return Plan{}, err
 	}
 	plan := Plan{
-		Normalized: norm,
+		Normalised: norm,
 		Block:      sn.Block,
 		SignerUID:  signerUID,
 		VersionKey: EffectiveVersionKey(req.VersionKey, sn.WeightsVersionKey),
@@ -211,7 +211,7 @@ func MinWeights(minAllowedWeights, subnetSize uint16) int {
 //	max_i floor(v_i·2³² / Σv) ≤ floor(limit·2³² / 65535)
 //
 // which can accept a vector that exact arithmetic would reject by less than
-// 2⁻³². values must already be max-upscaled (largest = 65535), as Normalize
+// 2⁻³². values must already be max-upscaled (largest = 65535), as Normalise
 // produces; for such a vector the chain's own upscale step is the identity. The
 // chain's I32F32 sum overflows at 2³¹ (more than 32767 weights at 65535), far
 // beyond any subnet's size.

@@ -91,34 +91,34 @@ func TestPrepare(t *testing.T) {
 	}{
 		"ok, unknown hotkey dropped": {
 			req:  req(map[string]float64{hkA: 0.2, hkB: 0.8, hkD: 5}),
-			want: Plan{Normalized: Normalized{UIDs: []uint16{1, 2}, Values: []uint16{16384, 65535}}, Block: 1000, VersionKey: 9003000, Dropped: []string{hkD}},
+			want: Plan{Normalised: Normalised{UIDs: []uint16{1, 2}, Values: []uint16{16384, 65535}}, Block: 1000, VersionKey: 9003000, Dropped: []string{hkD}},
 		},
 		"version key raised to the subnet minimum": {
 			req:  req(map[string]float64{hkA: 1, hkB: 1}),
 			sn:   func(s *Subnet) { s.WeightsVersionKey = 10002000 },
-			want: Plan{Normalized: Normalized{UIDs: []uint16{1, 2}, Values: []uint16{65535, 65535}}, Block: 1000, VersionKey: 10002000},
+			want: Plan{Normalised: Normalised{UIDs: []uint16{1, 2}, Values: []uint16{65535, 65535}}, Block: 1000, VersionKey: 10002000},
 		},
 		"zeros count towards the minimum": {
 			req:  req(map[string]float64{hkA: 1, hkB: 0}),
 			sn:   func(s *Subnet) { s.MinAllowedWeights = 2 },
-			want: Plan{Normalized: Normalized{UIDs: []uint16{1, 2}, Values: []uint16{65535, 0}}, Block: 1000, VersionKey: 9003000},
+			want: Plan{Normalised: Normalised{UIDs: []uint16{1, 2}, Values: []uint16{65535, 0}}, Block: 1000, VersionKey: 9003000},
 		},
 		"single self weight is exempt from length, limit and permit": {
 			req: req(map[string]float64{hkSelf: 1}),
 			sn: func(s *Subnet) {
 				s.MinAllowedWeights, s.MaxWeightsLimit, s.Permitted = 4, 100, ptr(false)
 			},
-			want: Plan{Normalized: Normalized{UIDs: []uint16{0}, Values: []uint16{65535}}, Block: 1000, VersionKey: 9003000},
+			want: Plan{Normalised: Normalised{UIDs: []uint16{0}, Values: []uint16{65535}}, Block: 1000, VersionKey: 9003000},
 		},
 		"minimum capped by subnet size": {
 			req:  req(map[string]float64{hkA: 1, hkB: 1, hkC: 1, hkSelf: 1}),
 			sn:   func(s *Subnet) { s.MinAllowedWeights = 1024 },
-			want: Plan{Normalized: Normalized{UIDs: []uint16{0, 1, 2, 3}, Values: []uint16{65535, 65535, 65535, 65535}}, Block: 1000, VersionKey: 9003000},
+			want: Plan{Normalised: Normalised{UIDs: []uint16{0, 1, 2, 3}, Values: []uint16{65535, 65535, 65535, 65535}}, Block: 1000, VersionKey: 9003000},
 		},
 		"permitted": {
 			req:  req(map[string]float64{hkA: 1, hkB: 1}),
 			sn:   func(s *Subnet) { s.Permitted = ptr(true) },
-			want: Plan{Normalized: Normalized{UIDs: []uint16{1, 2}, Values: []uint16{65535, 65535}}, Block: 1000, VersionKey: 9003000},
+			want: Plan{Normalised: Normalised{UIDs: []uint16{1, 2}, Values: []uint16{65535, 65535}}, Block: 1000, VersionKey: 9003000},
 		},
 		"root network":        {req: req(map[string]float64{hkA: 1}), sn: func(s *Subnet) { s.Netuid = 0 }, err: ErrRootNetwork, chain: "CanNotSetRootNetworkWeights"},
 		"signer unregistered": {req: req(map[string]float64{hkA: 1}), sn: func(s *Subnet) { delete(s.UIDs, hkSelf) }, err: ErrSignerNotRegistered, chain: "HotKeyNotRegisteredInSubNet"},

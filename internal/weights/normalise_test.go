@@ -15,7 +15,7 @@ import (
 
 // vectorFile is testdata/vectors.json, made by testdata/gen_vectors.py.
 type vectorFile struct {
-	Normalize []struct {
+	Normalise []struct {
 		Name    string `json:"name"`
 		Weights []struct {
 			UID    uint16  `json:"uid"`
@@ -25,7 +25,7 @@ type vectorFile struct {
 		UIDs   []uint16 `json:"uids"`
 		Values []uint16 `json:"values"`
 		Error  string   `json:"error"`
-	} `json:"normalize"`
+	} `json:"normalize"` //nolint:misspell // the key gen_vectors.py writes into vectors.json
 	MaxWeightLimited []struct {
 		Values []uint16 `json:"values"`
 		Limit  uint16   `json:"limit"`
@@ -43,16 +43,16 @@ func readVectors(t *testing.T) vectorFile {
 	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatalf("testdata/vectors.json: %v", err)
 	}
-	if len(v.Normalize) < 100 || len(v.MaxWeightLimited) < 20 {
-		t.Fatalf("testdata/vectors.json holds too few cases (%d, %d): regenerate it", len(v.Normalize), len(v.MaxWeightLimited))
+	if len(v.Normalise) < 100 || len(v.MaxWeightLimited) < 20 {
+		t.Fatalf("testdata/vectors.json holds too few cases (%d, %d): regenerate it", len(v.Normalise), len(v.MaxWeightLimited))
 	}
 	return v
 }
 
-// TestNormalizeVectors compares every case computed by Python's float64
+// TestNormaliseVectors compares every case computed by Python's float64
 // arithmetic and round() (the SDK/turbobt/Pylon expression).
-func TestNormalizeVectors(t *testing.T) {
-	for _, c := range readVectors(t).Normalize {
+func TestNormaliseVectors(t *testing.T) {
+	for _, c := range readVectors(t).Normalise {
 		t.Run(c.Name, func(t *testing.T) {
 			in := make(map[uint16]float64, len(c.Weights))
 			for _, w := range c.Weights {
@@ -67,15 +67,15 @@ func TestNormalizeVectors(t *testing.T) {
 				}
 				in[w.UID] = w.Weight
 			}
-			got, err := Normalize(in)
+			got, err := Normalise(in)
 			switch c.Error {
 			case "":
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := Normalized{UIDs: c.UIDs, Values: c.Values}
+				want := Normalised{UIDs: c.UIDs, Values: c.Values}
 				if diff := cmp.Diff(want, got); diff != "" {
-					t.Errorf("Normalize (-python +go):\n%s", diff)
+					t.Errorf("Normalise (-python +go):\n%s", diff)
 				}
 			case "all_zero":
 				if !errors.Is(err, ErrAllZero) || !errors.Is(err, ErrInvalidWeights) {
@@ -92,20 +92,20 @@ func TestNormalizeVectors(t *testing.T) {
 	}
 }
 
-func TestNormalizeDocumentedExamples(t *testing.T) {
-	got, err := Normalize(map[uint16]float64{0: 0.2, 1: 0.8})
+func TestNormaliseDocumentedExamples(t *testing.T) {
+	got, err := Normalise(map[uint16]float64{0: 0.2, 1: 0.8})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(Normalized{UIDs: []uint16{0, 1}, Values: []uint16{16384, 65535}}, got); diff != "" {
+	if diff := cmp.Diff(Normalised{UIDs: []uint16{0, 1}, Values: []uint16{16384, 65535}}, got); diff != "" {
 		t.Error(diff)
 	}
 	// DEVNET.md §5.7: the chain stores [100,200,300,400] as these values.
-	got, err = Normalize(map[uint16]float64{4: 400, 2: 200, 1: 100, 3: 300})
+	got, err = Normalise(map[uint16]float64{4: 400, 2: 200, 1: 100, 3: 300})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(Normalized{UIDs: []uint16{1, 2, 3, 4}, Values: []uint16{16384, 32768, 49151, 65535}}, got); diff != "" {
+	if diff := cmp.Diff(Normalised{UIDs: []uint16{1, 2, 3, 4}, Values: []uint16{16384, 32768, 49151, 65535}}, got); diff != "" {
 		t.Error(diff)
 	}
 	if s := got.String(); s != "[1:16384 2:32768 3:49151 4:65535]" {
@@ -113,7 +113,7 @@ func TestNormalizeDocumentedExamples(t *testing.T) {
 	}
 }
 
-func TestNormalizeRejects(t *testing.T) {
+func TestNormaliseRejects(t *testing.T) {
 	for name, tc := range map[string]struct {
 		in   map[uint16]float64
 		want error
@@ -125,7 +125,7 @@ func TestNormalizeRejects(t *testing.T) {
 		"negative": {map[uint16]float64{6: -0.5, 7: 1}, ErrNegative, 6},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := Normalize(tc.in)
+			_, err := Normalise(tc.in)
 			var ve *ValidationError
 			if !errors.As(err, &ve) || !errors.Is(err, tc.want) || !errors.Is(err, ErrInvalidWeights) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
@@ -136,15 +136,15 @@ func TestNormalizeRejects(t *testing.T) {
 		})
 	}
 	// Negative zero is zero, not negative.
-	if _, err := Normalize(map[uint16]float64{1: math.Copysign(0, -1), 2: 1}); err != nil {
+	if _, err := Normalise(map[uint16]float64{1: math.Copysign(0, -1), 2: 1}); err != nil {
 		t.Errorf("-0: %v", err)
 	}
 }
 
-// TestNormalizeProperties: for any valid input the output is sorted by uid and
+// TestNormaliseProperties: for any valid input the output is sorted by uid and
 // covers exactly the input uids, the largest weight maps to 65535, zeros stay
 // zero, and the map is monotonic (a larger weight never gets a smaller value).
-func TestNormalizeProperties(t *testing.T) {
+func TestNormaliseProperties(t *testing.T) {
 	weight := rapid.OneOf(
 		rapid.Float64Range(0, 1),
 		rapid.Float64Range(0, math.MaxFloat64),
@@ -157,7 +157,7 @@ func TestNormalizeProperties(t *testing.T) {
 		for _, w := range in {
 			maxW = math.Max(maxW, w)
 		}
-		got, err := Normalize(in)
+		got, err := Normalise(in)
 		if maxW == 0 {
 			if !errors.Is(err, ErrAllZero) {
 				t.Fatalf("all zero: err = %v", err)

@@ -9,7 +9,7 @@ import (
 // U16Max is the largest chain weight; normalisation scales the largest input to it.
 const U16Max = math.MaxUint16
 
-// Normalized is a weight vector in the chain's form: parallel uid and value
+// Normalised is a weight vector in the chain's form: parallel uid and value
 // vectors, sorted by uid ascending.
 //
 // The chain does not care about order (it stores the pairs as given and the
@@ -18,12 +18,12 @@ const U16Max = math.MaxUint16
 // makes the output a pure function of the input map, so the same request always
 // produces the same bytes, hash and stored state. (Pylon keeps the JSON object's
 // order; a Go map has none.)
-type Normalized struct {
+type Normalised struct {
 	UIDs   []uint16
 	Values []uint16
 }
 
-// Normalize max-upscales weights to u16 exactly as the Bittensor SDK, turbobt and
+// Normalise max-upscales weights to u16 exactly as the Bittensor SDK, turbobt and
 // Pylon do (CHAIN.md §7.1): each value becomes RoundHalfToEven(w / max * 65535),
 // evaluated in float64 in exactly that order (division first, then the
 // multiplication), so results agree bit for bit with Python's round().
@@ -35,17 +35,17 @@ type Normalized struct {
 // The input must be non-empty, finite, non-negative and not all zero; anything
 // else returns a *ValidationError (ErrNoWeights, ErrNotFinite, ErrNegative,
 // ErrAllZero). The largest input always maps to 65535.
-func Normalize(weights map[uint16]float64) (Normalized, error) {
+func Normalise(weights map[uint16]float64) (Normalised, error) {
 	if len(weights) == 0 {
-		return Normalized{}, invalid(ErrNoWeights, "no weights given")
+		return Normalised{}, invalid(ErrNoWeights, "no weights given")
 	}
 	var uids []uint16
 	for uid, w := range weights {
 		if math.IsNaN(w) || math.IsInf(w, 0) {
-			return Normalized{}, invalidUIDs(ErrNotFinite, []uint16{uid}, "weight of uid %d is %v", uid, w)
+			return Normalised{}, invalidUIDs(ErrNotFinite, []uint16{uid}, "weight of uid %d is %v", uid, w)
 		}
 		if w < 0 {
-			return Normalized{}, invalidUIDs(ErrNegative, []uint16{uid}, "weight of uid %d is negative (%v)", uid, w)
+			return Normalised{}, invalidUIDs(ErrNegative, []uint16{uid}, "weight of uid %d is negative (%v)", uid, w)
 		}
 		uids = append(uids, uid)
 	}
@@ -55,9 +55,9 @@ func Normalize(weights map[uint16]float64) (Normalized, error) {
 		maxW = math.Max(maxW, weights[uid])
 	}
 	if maxW == 0 {
-		return Normalized{}, invalid(ErrAllZero, "all %d weights are zero", len(weights))
+		return Normalised{}, invalid(ErrAllZero, "all %d weights are zero", len(weights))
 	}
-	out := Normalized{UIDs: uids, Values: make([]uint16, len(uids))}
+	out := Normalised{UIDs: uids, Values: make([]uint16, len(uids))}
 	for i, uid := range uids {
 		out.Values[i] = scaleU16(weights[uid], maxW)
 	}
@@ -75,7 +75,7 @@ func scaleU16(w, maxW float64) uint16 {
 }
 
 // String renders the vector as uid:value pairs, for logs and test failures.
-func (n Normalized) String() string {
+func (n Normalised) String() string {
 	s := "["
 	for i := range n.UIDs {
 		if i > 0 {
