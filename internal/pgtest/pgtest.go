@@ -51,7 +51,7 @@ var (
 	mainActive atomic.Bool
 	mu         sync.Mutex
 	current    *Cluster
-	startErr   error
+	errStart   error // from the one Start attempt
 	dbCounter  atomic.Int64
 )
 
@@ -90,7 +90,7 @@ func NewDatabase(tb testing.TB) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	name := fmt.Sprintf("t%d_%s", dbCounter.Add(1), sanitize(tb.Name()))
+	name := fmt.Sprintf("t%d_%s", dbCounter.Add(1), sanitise(tb.Name()))
 	if len(name) > 63 {
 		name = name[:63]
 	}
@@ -110,14 +110,14 @@ func NewDatabase(tb testing.TB) string {
 func shared(tb testing.TB) (*Cluster, error) {
 	mu.Lock()
 	defer mu.Unlock()
-	if current == nil && startErr == nil {
+	if current == nil && errStart == nil {
 		t0 := time.Now()
-		current, startErr = Start()
-		if startErr == nil {
+		current, errStart = Start()
+		if errStart == nil {
 			tb.Logf("pgtest: cluster in %s on 127.0.0.1:%d started in %v", current.Dir, current.Port, time.Since(t0).Round(time.Millisecond))
 		}
 	}
-	return current, startErr
+	return current, errStart
 }
 
 // Cluster is a running throwaway PostgreSQL cluster.
@@ -189,7 +189,7 @@ func Start() (*Cluster, error) {
 		}
 	}
 	if err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "log"))
+		log, _ := os.ReadFile(filepath.Join(dir, "log")) //nolint:gosec // G304: the server log in the directory made above.
 		return fail(fmt.Errorf("pgtest: pg_ctl start: %w\n%s\n%s", err, startOut, log))
 	}
 	if err := c.startWatchdog(); err != nil {
@@ -255,7 +255,7 @@ func (c *Cluster) startWatchdog() error {
 	if err != nil {
 		return fmt.Errorf("pgtest: watchdog: %w", err)
 	}
-	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd := exec.Command("/bin/sh", "-c", script) //nolint:gosec,noctx // G204: our own script, its paths shell-quoted; it must outlive any context.
 	cmd.Stdin = r
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -279,8 +279,8 @@ func (c *Cluster) argv(path string) []string {
 
 func (c *Cluster) command(path string, args ...string) *exec.Cmd {
 	argv := append(c.argv(path), args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = c.Dir // a directory the postgres user can enter
+	cmd := exec.CommandContext(context.Background(), argv[0], argv[1:]...) //nolint:gosec // G204: the PostgreSQL server tools findBinary found.
+	cmd.Dir = c.Dir                                                        // a directory the postgres user can enter
 	return cmd
 }
 
@@ -301,7 +301,7 @@ func findBinary(name string) (string, error) {
 	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
-	out, err := exec.Command("pg_config", "--bindir").Output()
+	out, err := exec.CommandContext(context.Background(), "pg_config", "--bindir").Output()
 	if err != nil {
 		return "", fmt.Errorf("pgtest: %s not on PATH and no pg_config: %w", name, err)
 	}
@@ -313,17 +313,22 @@ func findBinary(name string) (string, error) {
 }
 
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("pgtest: free port: %w", err)
 	}
 	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, fmt.Errorf("pgtest: free port: %v is not a TCP address", l.Addr())
+	}
+	return addr.Port, nil
 }
 
 var unsafeChars = regexp.MustCompile(`[^a-z0-9_]+`)
 
-func sanitize(s string) string { return unsafeChars.ReplaceAllString(strings.ToLower(s), "_") }
+func sanitise(s string) string { return unsafeChars.ReplaceAllString(strings.ToLower(s), "_") }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 

@@ -50,8 +50,11 @@ func (r *jobRow) dest() []any {
 type encoder struct{ err error }
 
 func (e *encoder) u64(name string, v uint64) int64 {
-	if v > math.MaxInt64 && e.err == nil {
-		e.err = fmt.Errorf("%w: %s %d does not fit the database", ErrInvalidJob, name, v)
+	if v > math.MaxInt64 {
+		if e.err == nil {
+			e.err = fmt.Errorf("%w: %s %d does not fit the database", ErrInvalidJob, name, v)
+		}
+		return 0 // never stored: e.err fails the encoding
 	}
 	return int64(v)
 }
@@ -122,6 +125,9 @@ func scanJob(sc scanner) (Job, error) {
 	if err := sc.Scan(r.dest()...); err != nil {
 		return Job{}, err
 	}
+	// The integer columns hold what encodeJob wrote from the Job's unsigned
+	// fields (uint64s only up to 2⁶³-1), so converting back cannot wrap.
+	//nolint:gosec // G115: netuid and mechanism were written from a uint16 and a uint8.
 	j := Job{
 		ID: r.id, Identity: r.identity, Hotkey: r.hotkey,
 		Netuid: uint16(r.netuid), Mechanism: uint8(r.mechanism), Seq: r.seq,
@@ -141,6 +147,7 @@ func scanJob(sc scanner) (Job, error) {
 		j.FinishedAt = time.UnixMicro(r.finishedAt.Int64).UTC()
 	}
 	if r.epochFormula.Valid {
+		//nolint:gosec // G115: columns encodeJob wrote from uint64s ≤ 2⁶³-1.
 		j.Target = &Target{Formula: r.epochFormula.String, Epoch: uint64(r.epochIndex.Int64),
 			Start: uint64(r.windowStart.Int64), End: uint64(r.windowEnd.Int64)}
 	}
@@ -160,6 +167,7 @@ func scanJob(sc scanner) (Job, error) {
 		}
 	}
 	if r.resultBlock.Valid {
+		//nolint:gosec // G115: columns encodeJob wrote from a uint64 ≤ 2⁶³-1 and a uint32.
 		j.Result = &Result{Block: uint64(r.resultBlock.Int64), BlockHash: r.resultBlockHash.String,
 			ExtrinsicHash: r.resultExtrinsicHash.String, ExtrinsicIndex: uint32(r.resultExtrinsicIndex.Int64)}
 	}

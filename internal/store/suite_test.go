@@ -233,8 +233,8 @@ func testLatestWins(t *testing.T, b backend) {
 	if old.Status != StatusSuperseded || old.FinishedAt.IsZero() || old.Version != 3 {
 		t.Fatalf("old job %+v", old)
 	}
-	for _, o := range []Job{other1, other2, other3} {
-		if g := mustGet(t, s, o.ID); g.Status != StatusPending || g.Version != 1 {
+	for _, id := range []string{other1.ID, other2.ID, other3.ID} {
+		if g := mustGet(t, s, id); g.Status != StatusPending || g.Version != 1 {
 			t.Fatalf("job of another key touched: %+v", g)
 		}
 	}
@@ -299,7 +299,8 @@ func testConcurrentCreates(t *testing.T, b backend) {
 	var noneSuperseded int
 	superseded := map[string]bool{}
 	seqs := map[int64]string{}
-	for _, r := range results {
+	for i := range results {
+		r := &results[i]
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -482,8 +483,8 @@ func testUnfinishedAfterRestart(t *testing.T, b backend) {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, j := range un {
-		ids = append(ids, j.ID)
+	for i := range un {
+		ids = append(ids, un[i].ID)
 	}
 	// Newest first: C, B (committed), A2 — not A1 (superseded), D, E (final).
 	if diff := cmp.Diff([]string{keyC.ID, keyB.ID, keyA2.ID}, ids); diff != "" {
