@@ -388,7 +388,7 @@ func (f *fakeChain) blockParam(p json.RawMessage, i int) (n uint64, ok bool, _ *
 	if err := json.Unmarshal(params[i], &h); err != nil {
 		return 0, false, &rpctest.Error{Code: -32602, Message: err.Error()}
 	}
-	for n := uint64(1); n <= head; n++ {
+	for n := uint64(0); n <= head; n++ {
 		if hashOf(n) == h {
 			return n, true, nil
 		}
