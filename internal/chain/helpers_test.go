@@ -104,7 +104,7 @@ type fakeChain struct {
 	rvSubs      map[string]*rpctest.Conn                             // state_subscribeRuntimeVersion subscriptions
 	head        uint64
 	headSubs    map[string]headSubscriber // chain_subscribeNewHeads / FinalizedHeads subscriptions
-	notifyMu    sync.Mutex                // orders head notifications
+	notifyMu    sync.Mutex                // orders notifications: a subscription's first one comes first
 }
 
 type headSubscriber struct {
@@ -271,6 +271,8 @@ func newFakeChain(t testing.TB) *fakeChain {
 		c.Reply(req.ID, res)
 	})
 	f.Handle("state_subscribeRuntimeVersion", func(c *rpctest.Conn, req rpctest.Request) {
+		f.notifyMu.Lock() // no announcement may overtake the first notification
+		defer f.notifyMu.Unlock()
 		id := f.NewSubscriptionID()
 		f.mu.Lock()
 		f.rvSubs[id] = c
@@ -446,6 +448,8 @@ func (f *fakeChain) HeadSubscribers() int {
 
 // announceRuntime notifies runtime-version subscribers of the head's runtime.
 func (f *fakeChain) announceRuntime() {
+	f.notifyMu.Lock()
+	defer f.notifyMu.Unlock()
 	f.mu.Lock()
 	v := f.versions[f.specAt(f.head)]
 	subs := make(map[string]*rpctest.Conn, len(f.rvSubs))
