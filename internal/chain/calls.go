@@ -60,9 +60,14 @@ func RuntimeAPIMethod(rt *Runtime, api, method string) (*metadata.RuntimeAPIMeth
 }
 
 // RuntimeCallRaw runs the runtime-API method named name ("Api_method", the state_call name) at block at with
-// already encoded arguments and returns the encoded answer.
+// already encoded arguments and returns the encoded answer. Nothing is checked against the metadata: a method
+// the runtime lacks fails on the node, and the node's error (*rpc.Error) is wrapped with the method and block.
 func (c *Client) RuntimeCallRaw(ctx context.Context, at Hash, name string, args []byte) ([]byte, error) {
-	return c.stateCall(ctx, at, name, args)
+	out, err := c.stateCall(ctx, at, name, args)
+	if err != nil {
+		return nil, fmt.Errorf("chain: runtime call %s at %s: %w", name, at, err)
+	}
+	return out, nil
 }
 
 // Events returns the events of block at (System.Events), decoded with the runtime that executed the block

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -129,6 +130,7 @@ type Client struct {
 	genesis   Hash
 
 	closeOnce sync.Once
+	closeErr  error
 }
 
 // Dial connects to the endpoints (in order of preference, see rpc.Dial), reads the best and finalised heads
@@ -155,8 +157,7 @@ func Dial(ctx context.Context, endpoints []string, opts Options) (*Client, error
 		keyOf: func(v uint32) string { return fmt.Sprint(v) },
 	}
 	if err := c.start(ctx); err != nil {
-		c.Close()
-		return nil, err
+		return nil, errors.Join(err, c.Close())
 	}
 	return c, nil
 }
@@ -197,14 +198,15 @@ func (c *Client) goFollow(fn func()) {
 }
 
 // Close stops following heads, ends every head subscription channel, closes the connection and waits for
-// the client's goroutines. Calls made afterwards fail with ErrClosed.
-func (c *Client) Close() {
+// the client's goroutines. Calls made afterwards fail with ErrClosed. It is safe to call more than once.
+func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.cancel()
-		_ = c.rpc.Close()
+		c.closeErr = c.rpc.Close()
 		c.wg.Wait()
 		c.heads.close()
 	})
+	return c.closeErr
 }
 
 // RPC returns the underlying JSON-RPC client, for layers that need methods this facade does not wrap

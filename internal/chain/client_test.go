@@ -430,7 +430,7 @@ func TestReady(t *testing.T) {
 	if err := c.Ready(testCtx(t)); err != nil {
 		t.Fatalf("Ready right after Dial: %v", err)
 	}
-	c.Close()
+	_ = c.Close()
 	if err := c.Ready(testCtx(t)); !errors.Is(err, ErrClosed) {
 		t.Fatalf("closed client: %v", err)
 	}
@@ -474,7 +474,7 @@ func TestCloseEndsEverything(t *testing.T) {
 	c := dial(t, []string{f.URL()}, testOptions())
 	heads := c.SubscribeHeads(context.Background())
 	<-heads
-	c.Close()
+	_ = c.Close()
 	if _, ok := <-heads; ok {
 		t.Fatal("head channel still open")
 	}

@@ -95,7 +95,7 @@ func dialT(t *testing.T, urls []string, opts chain.Options) *chain.Client {
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
-	t.Cleanup(c.Close)
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 

@@ -43,7 +43,7 @@ func Example() {
 		fmt.Println("dial:", err)
 		return
 	}
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 
 	head := client.Head() // every read below sees the state of this one block
 	rt, err := client.Runtime(ctx, head.Hash)
@@ -77,7 +77,7 @@ func ExampleClient_StorageIter() {
 		fmt.Println("dial:", err)
 		return
 	}
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	// The node holds Keys(1, uid) for uids 0..2.
 	rt, _ := client.Runtime(ctx, client.Head().Hash)
 	entry, _ := rt.Metadata.StorageEntry("SubtensorModule", "Keys")
@@ -130,7 +130,7 @@ func ExampleClient_RuntimeCall() {
 		fmt.Println("dial:", err)
 		return
 	}
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 
 	var neurons []struct {
 		UID      uint16 `scale:",compact"`
@@ -157,7 +157,7 @@ func ExampleClient_SubscribeHeads() {
 		fmt.Println("dial:", err)
 		return
 	}
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 
 	heads := client.SubscribeHeads(ctx)
 	fmt.Println("current head #", (<-heads).Number)
