@@ -1,0 +1,45 @@
+// Package extrinsic owns signed transactions: building calls by pallet and call name from the runtime's
+// metadata, signing version-4 extrinsics with the runtime's own transaction-extension list, and (in
+// Submitter) assigning nonces, submitting, watching and reporting what happened on chain.
+//
+// # Building and signing
+//
+// A Call names a pallet, a call and its arguments; it is encoded only against the metadata of the runtime
+// the extrinsic is built for, so call indices and argument types follow runtime upgrades. Sign lays out
+//
+//	Compact(len) ‖ 0x84 ‖ MultiAddress::Id(signer) ‖ MultiSignature::Sr25519(sig) ‖ extra ‖ call
+//
+// and signs call ‖ extra ‖ implicit (blake2b-256 of it beyond 256 bytes). The extension list is walked
+// in metadata order (CHAIN.md §6.2): zero-sized parts contribute nothing, known identifiers get values
+// (spec and transaction version, genesis, mortality, nonce, tip, CheckMetadataHash disabled), other
+// Option parts are None, and anything else fails with an *UnknownExtensionError naming the extension:
+// a runtime upgrade that adds a data-carrying extension must stop signing loudly, not produce
+// transactions that are rejected (or mean something else).
+//
+// Mortality is always used by Submitter (DefaultEraPeriod blocks): a transaction that was never included
+// stops being a risk at a known block, which is what lets the submitter say "it will not land" after a
+// lost connection without ever sending it twice.
+//
+// # Submitting
+//
+// Submitter keeps one nonce per signing account, seeded from system_accountNextIndex and advanced locally,
+// so concurrent submissions from one key get consecutive nonces; building and submitting are serialised per
+// account so nonces reach the pool in order, while waiting for inclusion is not. Any failure that may have
+// left the local nonce wrong (a rejection at submission, an extrinsic dropped, invalid or usurped later,
+// an expired era) makes the next submission re-read it from the node.
+//
+// Submission uses author_submitAndWatchExtrinsic and accepts both status forms nodes send (strings from
+// Substrate, {"ready":null} objects from Chopsticks). Where subscriptions are unavailable (HTTP endpoints)
+// it uses author_submitExtrinsic and scans new blocks for the extrinsic's hash; it does the same when the
+// connection is lost mid-watch, up to the era's end, and never re-sends. Once included, the block's events
+// for the extrinsic are decoded with the runtime that executed the block, and System.ExtrinsicFailed
+// becomes a *DispatchError naming the pallet error (e.g. SubtensorModule.SettingWeightsTooFast).
+//
+// Errors are typed for callers that branch (the weights runner): *DispatchError (the runtime ran the call
+// and rejected it), *PoolError (the node refused the extrinsic at submission: code, reason and, for
+// "Custom error: N", the name from CHAIN.md §8.1), and the sentinels ErrDropped, ErrUsurped, ErrInvalid,
+// ErrFutureTimeout, ErrEraExpired and ErrUnknownExtension.
+//
+// The package is generic Substrate: it knows FRAME's extension identifiers and System events, and, for
+// messages only, subtensor's custom pool error codes; which pallet to call and with what is the caller's.
+package extrinsic
