@@ -38,6 +38,9 @@ func TestParseStatus(t *testing.T) {
 		{`{"dropped":null}`, statusDropped, false},
 		{`"invalid"`, statusInvalid, false},
 		{`"Invalid"`, statusInvalid, false},
+		{`{"invalid":{"exhaustsResources":null}}`, statusInvalid, false},
+		{`{"invalid":{"future":null}}`, statusInvalid, false},
+		{`{"unknown":{"cannotLookup":null}}`, statusInvalid, false},
 	} {
 		st, err := parseStatus(json.RawMessage(tc.raw))
 		if err != nil || st.kind != tc.kind || st.hasHash != tc.hasHash {
@@ -47,6 +50,9 @@ func TestParseStatus(t *testing.T) {
 		if tc.hasHash && "0x"+hex.EncodeToString(st.hash[:]) != blockHex {
 			t.Errorf("%s: hash %x", tc.raw, st.hash)
 		}
+	}
+	if st, _ := parseStatus(json.RawMessage(`{"invalid":{"exhaustsResources":null}}`)); st.detail != `{"exhaustsResources":null}` {
+		t.Errorf("invalid detail %q", st.detail)
 	}
 	for _, bad := range []string{`"sealed"`, `{}`, `{"inBlock":"0x12"}`, `{"finalized":null}`, `{"a":1,"b":2}`, `17`, `null`} { //nolint:misspell // the node's spelling
 		if st, err := parseStatus(json.RawMessage(bad)); err == nil {

@@ -35,15 +35,9 @@ var statusNames = map[string]statusKind{
 	"usurped":         statusUsurped,
 	"dropped":         statusDropped,
 	"invalid":         statusInvalid,
-}
-
-func (k statusKind) String() string {
-	for name, v := range statusNames {
-		if v == k {
-			return name
-		}
-	}
-	return fmt.Sprintf("status(%d)", int(k))
+	// Not a Substrate status: Chopsticks sends the TransactionValidityError of an extrinsic it drops while
+	// building a block, {"invalid":{…}} or {"unknown":{…}}, on the watch. Either way it is gone.
+	"unknown": statusInvalid,
 }
 
 // txStatus is one parsed status notification. Hash is the block for inBlock, retracted, finalityTimeout
@@ -52,6 +46,9 @@ type txStatus struct {
 	kind    statusKind
 	hash    [32]byte
 	hasHash bool
+	// detail is the value of an object form that is not a hash, e.g. Chopsticks' reason for dropping an
+	// extrinsic while building a block: {"invalid":{"exhaustsResources":null}}.
+	detail string
 }
 
 // parseStatus reads a status in any of the forms nodes send: a bare string ("future", "ready", "dropped",
@@ -75,6 +72,9 @@ func parseStatus(raw json.RawMessage) (txStatus, error) {
 		return txStatus{}, fmt.Errorf("extrinsic: unrecognised transaction status %s", truncate(raw))
 	}
 	st := txStatus{kind: kind}
+	if v := string(value); v != "" && v != "null" {
+		st.detail = truncate(value)
+	}
 	switch kind {
 	case statusInBlock, statusRetracted, statusFinalityTimeout, statusFinalized, statusUsurped:
 		h, err := parseHash(value)
