@@ -25,20 +25,34 @@
 // Submitter keeps one nonce per signing account, seeded from system_accountNextIndex and advanced locally,
 // so concurrent submissions from one key get consecutive nonces; building and submitting are serialised per
 // account so nonces reach the pool in order, while waiting for inclusion is not. Any failure that may have
-// left the local nonce wrong (a rejection at submission, an extrinsic dropped, invalid or usurped later,
-// an expired era) makes the next submission re-read it from the node.
+// left the local count wrong (a rejection at submission, an extrinsic dropped, invalid or usurped later,
+// an expired era, a lost connection) makes the next submission re-read it from the node, whose count
+// includes the account's transactions waiting in its pool. A rejection saying the nonce was taken (Stale,
+// or 1014) is rebuilt once with the node's nonce: nothing entered the pool, so nothing is sent twice. The
+// node wants the account as an SS58 address; the chain layer may not import internal/keys, so a few lines
+// here encode it, with the runtime's System.SS58Prefix.
+//
+// Every extrinsic is built on the best head, with that block's runtime (spec and transaction version,
+// metadata for the call and the extensions) and a mortal era born there (never at #0, whose hash a
+// Chopsticks devnet makes up); the birth and genesis hashes are the node's (chain_getBlockHash), never
+// computed from headers.
 //
 // Submission uses author_submitAndWatchExtrinsic and accepts both status forms nodes send (strings from
 // Substrate, {"ready":null} objects from Chopsticks). Where subscriptions are unavailable (HTTP endpoints)
 // it uses author_submitExtrinsic and scans new blocks for the extrinsic's hash; it does the same when the
-// connection is lost mid-watch, up to the era's end, and never re-sends. Once included, the block's events
-// for the extrinsic are decoded with the runtime that executed the block, and System.ExtrinsicFailed
-// becomes a *DispatchError naming the pallet error (e.g. SubtensorModule.SettingWeightsTooFast).
+// watch is lost with its connection, or when heads pass the era's end without a block status, up to the
+// era's end — and never sends again. Once included, the block's raw extrinsics give the index (by hash,
+// no decoding), the block's events are decoded with the runtime that executed it, and
+// System.ExtrinsicFailed becomes a *DispatchError naming the pallet error (e.g.
+// SubtensorModule.SettingWeightsTooFast).
 //
 // Errors are typed for callers that branch (the weights runner): *DispatchError (the runtime ran the call
 // and rejected it), *PoolError (the node refused the extrinsic at submission: code, reason and, for
-// "Custom error: N", the name from CHAIN.md §8.1), and the sentinels ErrDropped, ErrUsurped, ErrInvalid,
-// ErrFutureTimeout, ErrEraExpired and ErrUnknownExtension.
+// "Custom error: N", the name from CHAIN.md §8.1), the sentinels ErrDropped, ErrInvalid, ErrUsurped (the
+// node's verdict: not included), ErrEraExpired (certainly not included: every block of its era was read),
+// ErrFutureTimeout (still in the pool, may land until its era ends), ErrFinalityTimeout and ErrNotInBlock,
+// and *UnknownExtensionError (ErrUnknownExtension).
+// Result.Outcome and the pylon_extrinsic_submissions_total metric classify the same way (OutcomeOf).
 //
 // The package is generic Substrate: it knows FRAME's extension identifiers and System events, and, for
 // messages only, subtensor's custom pool error codes; which pallet to call and with what is the caller's.

@@ -16,7 +16,8 @@ import (
 // Submitter wrap them; check with errors.Is.
 var (
 	// ErrDropped: the node's pool dropped the extrinsic (full pool, or replaced by a better transaction
-	// from the same account). It was not included and will not be.
+	// from the same account). This node will not include it; a peer that received it before could, until
+	// its era ends (Result.EraEnd).
 	ErrDropped = errors.New("extrinsic: dropped from the transaction pool")
 	// ErrInvalid: the pool found the extrinsic invalid after accepting it (typically its nonce was used by
 	// another transaction that landed first). It will not be included.
