@@ -27,6 +27,9 @@ type API interface {
 	LatestValidators(ctx context.Context, netuid uint16) (*SubnetValidators, *Response, error)
 	Validators(ctx context.Context, netuid uint16, block int64) (*SubnetValidators, *Response, error)
 
+	LatestHyperparameters(ctx context.Context, netuid uint16) (*Hyperparameters, *Response, error)
+	Hyperparameters(ctx context.Context, netuid uint16, block int64) (*Hyperparameters, *Response, error)
+
 	Certificates(ctx context.Context, netuid uint16) (Certificates, *Response, error)
 	Certificate(ctx context.Context, netuid uint16, hotkey string) (*Certificate, *Response, error)
 	OwnCertificate(ctx context.Context) (*Certificate, *Response, error)

@@ -93,6 +93,22 @@ func (c *Client) Validators(ctx context.Context, netuid uint16, block int64) (*S
 	return call[SubnetValidators](ctx, c, subnetGet(netuid, blockPath(block)+"/validators"))
 }
 
+// LatestHyperparameters returns the subnet's hyperparameters at the latest
+// block.
+//
+// GET /api/v1/subnet/{netuid}/block/latest/hyperparameters
+func (c *Client) LatestHyperparameters(ctx context.Context, netuid uint16) (*Hyperparameters, *Response, error) {
+	return call[Hyperparameters](ctx, c, subnetGet(netuid, "/block/latest/hyperparameters"))
+}
+
+// Hyperparameters returns the subnet's hyperparameters at the given block; a
+// block the chain does not have is ErrNotFound.
+//
+// GET /api/v1/subnet/{netuid}/block/{block}/hyperparameters
+func (c *Client) Hyperparameters(ctx context.Context, netuid uint16, block int64) (*Hyperparameters, *Response, error) {
+	return call[Hyperparameters](ctx, c, subnetGet(netuid, blockPath(block)+"/hyperparameters"))
+}
+
 // Certificates returns the neuron certificates of the subnet, keyed by
 // hotkey.
 //

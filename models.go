@@ -1,6 +1,7 @@
 package pylon
 
 import (
+	"encoding/json"
 	"net/netip"
 	"strconv"
 	"time"
@@ -187,6 +188,45 @@ type SubnetNeurons struct {
 type SubnetValidators struct {
 	Block      Block    `json:"block" doc:"The block the validators were read at."`
 	Validators []Neuron `json:"validators" doc:"Neurons with validator_permit, sorted by total stake, largest first."`
+}
+
+// Hyperparameters is the body of GET …/block/{latest|n}/hyperparameters: a
+// subnet's hyperparameters at one block. Pylon has no such endpoint; the
+// fields validators and weight setters need most are lifted to the top
+// level, and Values holds every hyperparameter the runtime returned, under
+// the runtime's own names, so nothing a newer runtime adds is lost.
+type Hyperparameters struct {
+	Block  Block  `json:"block" doc:"The block the hyperparameters were read at."`
+	Netuid uint16 `json:"netuid" example:"1" doc:"The subnet."`
+
+	// Tempo is the epoch length in blocks (an epoch is tempo + 1 blocks).
+	Tempo uint16 `json:"tempo" example:"360" doc:"Epoch length in blocks (an epoch spans tempo + 1 blocks)."`
+	// MaxWeightsLimit caps any single weight, as a u16 ratio (65535 = no cap).
+	MaxWeightsLimit uint16 `json:"max_weights_limit" example:"65535" doc:"Largest single weight as a u16 ratio (65535 = 100%)."`
+	// WeightsVersionKey is the smallest version_key weights must carry (the
+	// runtime's weights_version, storage WeightsVersionKey).
+	WeightsVersionKey uint64 `json:"weights_version_key" example:"0" doc:"Minimum version_key for weights (the runtime's weights_version)."`
+	// WeightsRateLimit is how many blocks must pass between two weight
+	// submissions of one neuron.
+	WeightsRateLimit uint64 `json:"weights_rate_limit" example:"100" doc:"Blocks between two weight submissions of one neuron."`
+	// CommitRevealWeightsEnabled says whether weights must be committed and
+	// revealed instead of set directly.
+	CommitRevealWeightsEnabled bool `json:"commit_reveal_weights_enabled" doc:"Whether weights go through commit-reveal."`
+	// CommitRevealPeriod is how many epochs after the commit the weights are
+	// revealed.
+	CommitRevealPeriod uint64 `json:"commit_reveal_period" example:"1" doc:"Epochs between a commit and its reveal."`
+	// CommitRevealVersion is the chain's commit-reveal version (storage
+	// CommitRevealWeightsVersion, 4 unless changed); nil when the runtime has
+	// no such setting (runtimes before timelocked commit-reveal).
+	CommitRevealVersion *uint16 `json:"commit_reveal_version" example:"4" doc:"Commit-reveal version (CommitRevealWeightsVersion); null when the runtime predates it."`
+
+	// Source names the runtime API the values came from, e.g.
+	// "SubnetInfoRuntimeApi_get_subnet_hyperparams_v2".
+	Source string `json:"source" example:"SubnetInfoRuntimeApi_get_subnet_hyperparams_v2" doc:"The runtime API the values came from."`
+	// Values holds every hyperparameter the runtime returned, by its name:
+	// booleans, integers (exact, however large) and fixed-point numbers
+	// (as decimals).
+	Values map[string]json.RawMessage `json:"hyperparameters" doc:"Every hyperparameter the runtime returned, by the runtime's name: booleans, exact integers, fixed-point numbers as decimals."`
 }
 
 // CertificateAlgorithm says what kind of key a neuron certificate holds.

@@ -45,6 +45,10 @@ func TestWireModelsRoundTrip(t *testing.T) {
 		"weights status":   {`{"weights_submitted": false}`, &pylon.WeightsStatus{}},
 		"identities":       {`{"identities": {"sn1": 1}}`, &pylon.IdentitiesResponse{}},
 		"unknown protocol": {`{"ip": "::", "port": 0, "protocol": 7}`, &pylon.AxonInfo{}},
+		"hyperparameters": {`{"block": {"number": 7, "hash": "0x07"}, "netuid": 2, "tempo": 360, "max_weights_limit": 65535,
+			"weights_version_key": 0, "weights_rate_limit": 100, "commit_reveal_weights_enabled": true, "commit_reveal_period": 1,
+			"commit_reveal_version": null, "source": "SubnetInfoRuntimeApi_get_subnet_hyperparams",
+			"hyperparameters": {"tempo": 360, "max_difficulty": 18446744073709551615, "alpha_sigmoid_steepness": -2.5, "liquid_alpha_enabled": false}}`, &pylon.Hyperparameters{}},
 	} {
 		if err := json.Unmarshal([]byte(tc.body), tc.into); err != nil {
 			t.Errorf("%s: decode: %v", name, err)

@@ -90,6 +90,25 @@ func (r ValidatorsRequest) call(ctx context.Context, a API) (*SubnetValidators, 
 	return a.Validators(ctx, r.Netuid, r.Block)
 }
 
+// LatestHyperparametersRequest is API.LatestHyperparameters as a Request.
+type LatestHyperparametersRequest struct {
+	Netuid uint16
+}
+
+func (r LatestHyperparametersRequest) call(ctx context.Context, a API) (*Hyperparameters, *Response, error) {
+	return a.LatestHyperparameters(ctx, r.Netuid)
+}
+
+// HyperparametersRequest is API.Hyperparameters as a Request.
+type HyperparametersRequest struct {
+	Netuid uint16
+	Block  int64
+}
+
+func (r HyperparametersRequest) call(ctx context.Context, a API) (*Hyperparameters, *Response, error) {
+	return a.Hyperparameters(ctx, r.Netuid, r.Block)
+}
+
 // CertificatesRequest is API.Certificates as a Request.
 type CertificatesRequest struct {
 	Netuid uint16

@@ -26,6 +26,8 @@ const (
 	MethodRecentNeurons              Method = "RecentNeurons"
 	MethodLatestValidators           Method = "LatestValidators"
 	MethodValidators                 Method = "Validators"
+	MethodLatestHyperparameters      Method = "LatestHyperparameters"
+	MethodHyperparameters            Method = "Hyperparameters"
 	MethodCertificates               Method = "Certificates"
 	MethodCertificate                Method = "Certificate"
 	MethodOwnCertificate             Method = "OwnCertificate"
@@ -44,6 +46,8 @@ var responseTypes = map[Method]reflect.Type{
 	MethodRecentNeurons:              reflect.TypeFor[pylon.SubnetNeurons](),
 	MethodLatestValidators:           reflect.TypeFor[pylon.SubnetValidators](),
 	MethodValidators:                 reflect.TypeFor[pylon.SubnetValidators](),
+	MethodLatestHyperparameters:      reflect.TypeFor[pylon.Hyperparameters](),
+	MethodHyperparameters:            reflect.TypeFor[pylon.Hyperparameters](),
 	MethodCertificates:               reflect.TypeFor[pylon.Certificates](),
 	MethodCertificate:                reflect.TypeFor[pylon.Certificate](),
 	MethodOwnCertificate:             reflect.TypeFor[pylon.Certificate](),
@@ -260,6 +264,16 @@ func (m *MockClient) LatestValidators(ctx context.Context, netuid uint16) (*pylo
 // Validators implements pylon.API.
 func (m *MockClient) Validators(ctx context.Context, netuid uint16, block int64) (*pylon.SubnetValidators, *pylon.Response, error) {
 	return play[pylon.SubnetValidators](ctx, m, MethodValidators, pylon.ValidatorsRequest{Netuid: netuid, Block: block})
+}
+
+// LatestHyperparameters implements pylon.API.
+func (m *MockClient) LatestHyperparameters(ctx context.Context, netuid uint16) (*pylon.Hyperparameters, *pylon.Response, error) {
+	return play[pylon.Hyperparameters](ctx, m, MethodLatestHyperparameters, pylon.LatestHyperparametersRequest{Netuid: netuid})
+}
+
+// Hyperparameters implements pylon.API.
+func (m *MockClient) Hyperparameters(ctx context.Context, netuid uint16, block int64) (*pylon.Hyperparameters, *pylon.Response, error) {
+	return play[pylon.Hyperparameters](ctx, m, MethodHyperparameters, pylon.HyperparametersRequest{Netuid: netuid, Block: block})
 }
 
 // Certificates implements pylon.API.
