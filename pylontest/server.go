@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,9 +86,11 @@ func WithOpenAccessToken(token string) Option { return func(o *serverOptions) { 
 func WithMetricsToken(token string) Option { return func(o *serverOptions) { o.metrics = &token } }
 
 // WithChainEndpoint points the service at a chain node, e.g. the devnet's
-// ws://127.0.0.1:<port> URL, for both the main and the archive network. The
-// service connects to it as soon as the chain layer is part of the service;
-// until then the setting is validated and carried in the configuration.
+// ws://127.0.0.1:<port> URL, for both the main and the archive network (one
+// connection serves both). The service connects when it starts and fails to
+// start if the node does not answer. Without this option (or a
+// PYLON_BITTENSOR_NETWORK setting) the service runs without a chain: every
+// route exists, reads answer 503 and /ready says why.
 func WithChainEndpoint(url string) Option {
 	return func(o *serverOptions) {
 		WithSetting("PYLON_BITTENSOR_NETWORK", url)(o)
@@ -112,7 +115,8 @@ func WithLogger(l *slog.Logger) Option { return func(o *serverOptions) { o.logge
 //
 // Settings the options do not give get test-friendly defaults: random
 // tokens, a wallet path and database inside a temporary directory, a 5 s
-// shutdown grace period and no .env file.
+// shutdown grace period, no .env file, and no chain connection unless
+// WithChainEndpoint (or WithSetting of PYLON_BITTENSOR_NETWORK) names one.
 func NewServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	s, err := StartServer(opts...)
@@ -183,6 +187,11 @@ func (s *Server) start(o serverOptions) error {
 	cfg, err := config.Load(env)
 	if err != nil {
 		return fmt.Errorf("pylontest: %w", err)
+	}
+	if !slices.ContainsFunc(o.env, func(kv [2]string) bool { return kv[0] == "PYLON_BITTENSOR_NETWORK" }) {
+		// The network defaults to finney; a test server must not dial out
+		// unless asked to.
+		cfg.Chain.Endpoints, cfg.Chain.ArchiveEndpoints = nil, nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, app.Options{Logger: o.logger, Version: "pylontest"})

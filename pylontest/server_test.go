@@ -19,7 +19,6 @@ func TestNewServer(t *testing.T) {
 		pylontest.WithIdentityToken("validator", 12, "validator-token-1"),
 		pylontest.WithIdentity("miner", 3),
 		pylontest.WithMetricsToken("metrics-token-1"),
-		pylontest.WithChainEndpoint("ws://127.0.0.1:9944"),
 	)
 	if v, ok := srv.Identity("validator"); !ok || v.Token != "validator-token-1" || v.Netuid != 12 {
 		t.Errorf("identity %+v", v)

@@ -1,7 +1,9 @@
 // Package app assembles the whole Pylon-Go service from a validated
 // configuration: the logger and metrics registry it is given, and the parts
-// built from the configuration (today the HTTP server; the chain client, the
-// service layer and the weights runner join here as they are built).
+// built from the configuration: the chain client (main node, and the archive
+// node dialled on first use), the subtensor reads with archive routing, the
+// read service with its cache and head-driven prefetch, and the HTTP server
+// with every route (the weights runner joins here as it is built).
 //
 // The pylon binary (cmd/pylon serve) and the in-process test server
 // (pylontest.NewServer) both build the service through New, so what tests
@@ -20,12 +22,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/pylon-go/pylon/internal/api"
+	"github.com/pylon-go/pylon/internal/chain"
 	"github.com/pylon-go/pylon/internal/config"
+	"github.com/pylon-go/pylon/internal/service"
+	"github.com/pylon-go/pylon/internal/subtensor"
 )
 
 // Options are what the caller supplies besides the configuration.
@@ -49,6 +56,8 @@ type App struct {
 	log      *slog.Logger
 	registry *prometheus.Registry
 	http     *api.Server
+	chain    *chain.Client // nil without a chain endpoint
+	reads    *service.Reads
 
 	// closers release what New acquired, in reverse order of acquisition.
 	closers   []func() error
@@ -59,15 +68,21 @@ type App struct {
 // New builds the service described by cfg. ctx bounds the start-up work
 // (connecting to the chain, opening the job store); it is not retained.
 //
-// Where the parts still to come plug in, in this order, each adding its
-// Close to a.closers and its readiness or routes to the HTTP server:
+// The parts, in order, each adding its Close to a.closers:
 //
-//   - the chain client (internal/chain), dialled from cfg.Chain.Endpoints,
-//     whose head freshness backs /ready (api.Options.Readiness);
-//   - the service layer (internal/service) on top of it, whose use cases the
-//     subnet and block routes call;
+//   - the chain client, dialled from cfg.Chain.Endpoints (New fails when no
+//     endpoint answers), whose head freshness backs /ready; the archive
+//     network gets its own client, dialled on its first read, unless it is
+//     the same endpoint list;
+//   - the subtensor reads with archive routing, and the read service (cache,
+//     prefetch of cfg.CachedNetuids, recent neurons) on top of them, whose
+//     routes the HTTP server registers;
 //   - the weights runner (internal/weights, internal/store), started by
-//     Serve as background work and stopped with it.
+//     Serve as background work and stopped with it, joins here.
+//
+// A configuration without chain endpoints (built by hand, or by
+// pylontest.NewServer without WithChainEndpoint) builds the service without
+// a chain: every route exists, reads answer 503 and /ready says why.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	if cfg == nil {
 		return nil, errors.New("app: configuration is required")
@@ -83,11 +98,32 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		a.registry = api.NewRegistry()
 	}
 
-	srv, err := api.New(api.Options{Config: cfg, Logger: a.log, Registry: a.registry, Version: opts.Version})
+	var st *subtensor.Client
+	if len(cfg.Chain.Endpoints) > 0 {
+		var err error
+		if st, err = a.connect(ctx); err != nil {
+			return nil, errors.Join(err, a.Close())
+		}
+	}
+	reads, err := service.NewReads(st, service.Options{
+		Netuids:         cfg.CachedNetuids(),
+		SoftLimitBlocks: uint64(max(cfg.RecentObjects.SoftLimitBlocks, 0)),
+		HardLimitBlocks: uint64(max(cfg.RecentObjects.HardLimitBlocks, 0)),
+		Identities:      service.NewIdentities(cfg.Chain.WalletPath),
+		Logger:          a.log,
+		Registerer:      a.registry,
+	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("app: read service: %w", err), a.Close())
+	}
+	a.reads = reads
+
+	srv, err := api.New(api.Options{Config: cfg, Logger: a.log, Registry: a.registry, Version: opts.Version, Readiness: reads})
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("app: HTTP server: %w", err), a.Close())
 	}
 	a.http = srv
+	api.RegisterReads(srv, reads)
 
 	// The service's own routes are registered above this line. Routes runs
 	// last, so a test's stand-in finds the real route when there is one and
@@ -98,11 +134,130 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	return a, nil
 }
 
+// connect dials the main chain client and builds the subtensor reads with
+// archive routing.
+func (a *App) connect(ctx context.Context) (*subtensor.Client, error) {
+	cfg := a.cfg
+	main, err := chain.Dial(ctx, nodeURLs(cfg.Chain.Endpoints), chain.Options{
+		Logger: a.log.With("network", "main"), Registerer: a.registry, BlockTime: cfg.Chain.BlockDuration,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: connecting to the chain: %w", err)
+	}
+	a.chain = main
+	a.closers = append(a.closers, func() error { main.Close(); return nil })
+
+	var archive func(ctx context.Context) (*chain.Client, error)
+	if len(cfg.Chain.ArchiveEndpoints) > 0 && !slices.Equal(cfg.Chain.ArchiveEndpoints, cfg.Chain.Endpoints) {
+		d := &archiveDialer{urls: nodeURLs(cfg.Chain.ArchiveEndpoints), opts: chain.Options{
+			// The archive client's metrics would collide with the main
+			// client's series; the pylon_bittensor_* metrics cover its use.
+			Logger: a.log.With("network", "archive"), BlockTime: cfg.Chain.BlockDuration,
+		}}
+		archive = d.get
+		a.closers = append(a.closers, d.close)
+	}
+	st, err := subtensor.New(main, subtensor.Options{
+		Archive:       archive,
+		ArchiveCutoff: uint64(max(cfg.Chain.ArchiveBlocksCutoff, 0)),
+		Logger:        a.log,
+		Registerer:    a.registry,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	return st, nil
+}
+
+func nodeURLs(us []config.NodeURL) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = u.Value()
+	}
+	return out
+}
+
+// archiveDialer connects to the archive network on its first use, so that a
+// service whose reads never reach back that far never opens the connection,
+// and an archive node that is down does not stop the service from starting.
+// A failed dial is retried by the next read.
+type archiveDialer struct {
+	urls  []string
+	opts  chain.Options
+	group singleflight.Group
+
+	mu     sync.Mutex
+	client *chain.Client
+	closed bool
+}
+
+func (d *archiveDialer) get(ctx context.Context) (*chain.Client, error) {
+	d.mu.Lock()
+	c, closed := d.client, d.closed
+	d.mu.Unlock()
+	switch {
+	case closed:
+		return nil, chain.ErrClosed
+	case c != nil:
+		return c, nil
+	}
+	ch := d.group.DoChan("dial", func() (any, error) {
+		d.mu.Lock()
+		if d.client != nil {
+			defer d.mu.Unlock()
+			return d.client, nil
+		}
+		d.mu.Unlock()
+		// The dial outlives the read that started it: others may be waiting.
+		c, err := chain.Dial(context.WithoutCancel(ctx), d.urls, d.opts)
+		if err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.closed {
+			c.Close()
+			return nil, chain.ErrClosed
+		}
+		d.client = c
+		return c, nil
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		c, _ := r.Val.(*chain.Client)
+		return c, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (d *archiveDialer) close() error {
+	d.mu.Lock()
+	c := d.client
+	d.client, d.closed = nil, true
+	d.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+	return nil
+}
+
 // Config returns the configuration the service was built from.
 func (a *App) Config() *config.Config { return a.cfg }
 
 // Registry returns the metrics registry /metrics serves.
 func (a *App) Registry() *prometheus.Registry { return a.registry }
+
+// Chain returns the main chain client, or nil when the service was built
+// without a chain endpoint. Tests use it to count the chain calls a request
+// caused (Chain().RPC().CallCount).
+func (a *App) Chain() *chain.Client { return a.chain }
+
+// Reads returns the read service (cache, prefetch, recent neurons).
+func (a *App) Reads() *service.Reads { return a.reads }
 
 // Handler returns the service's HTTP handler, for serving it some other way
 // than Serve (httptest, a custom http.Server).
@@ -113,10 +268,20 @@ func (a *App) Handler() http.Handler { return a.http.Handler() }
 // returns nil. It returns an error if serving fails for another reason. The
 // listener is closed when Serve returns.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	// Background work (the weights runner, the recent-neurons refresher)
-	// will run here beside the HTTP server, under the same ctx, and Serve
-	// will wait for it before returning.
-	if err := a.http.Serve(ctx, ln); err != nil {
+	// Background work runs beside the HTTP server under the same ctx: the
+	// read service follows the head and prefetches (the weights runner will
+	// join it). Serve waits for it before returning.
+	bg, stopBG := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := a.reads.Run(bg); err != nil {
+			a.log.Error("read service stopped", "err", err)
+		}
+	})
+	err := a.http.Serve(ctx, ln)
+	stopBG()
+	wg.Wait()
+	if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
 	return nil
