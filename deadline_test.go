@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/pylon-go/pylon"
 	"github.com/pylon-go/pylon/internal/api"
+	"github.com/pylon-go/pylon/internal/chain/rpc/faultproxy"
+	"github.com/pylon-go/pylon/internal/config"
 )
 
 const ms = time.Millisecond
@@ -83,77 +86,98 @@ func TestTimeoutHeader(t *testing.T) {
 	})
 }
 
-type blockOutput struct{ Body pylon.BlockInfo }
-
-// latestBlockStandIn answers GET /api/v1/block/latest by calling h.
-func latestBlockStandIn(t *testing.T, h func(ctx context.Context) (*blockOutput, error)) func(*api.Server) {
-	return standIn(t, "/api/v1/block/latest", func(s *api.Server) {
-		api.RegisterBlock(s, api.V1, op("stand-in-latest-block", http.MethodGet, "/block/latest"),
-			func(ctx context.Context, _ *struct{}) (*blockOutput, error) { return h(ctx) })
-	})
+// stalledChain serves cfg against the devnet through a fault proxy, and
+// returns the service and the proxy: Pause makes every chain read hang (a
+// node that stopped answering), so requests run into their deadlines.
+func stalledChain(t *testing.T, cfg func(chain string) *config.Config) (*service, *faultproxy.Proxy) {
+	t.Helper()
+	p, err := faultproxy.New(strings.TrimPrefix(dn.URL, "ws://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() }) // runs last, after the service stopped
+	svc := startService(t, cfg("ws://"+p.Addr()), "127.0.0.1:0")
+	// Runs first: the service's chain client closes on a flowing connection.
+	t.Cleanup(p.Resume)
+	return svc, p
 }
 
-// TestDeadlineReachesTheService: the service's handler runs with the
-// deadline the client's context set, less the buffer.
+// unreadBlock is a block the service has not read: its hash must come from
+// the chain.
+func unreadBlock(t *testing.T) int64 {
+	t.Helper()
+	return int64(world.Block.Number) - 1 //nolint:gosec // G115: a small block number
+}
+
+// TestDeadlineReachesTheService: the client's context deadline travels as
+// X-Pylon-Timeout (less the buffer) and the service applies it: a read that
+// hangs on the chain is answered with 504 at that deadline, naming it, before
+// the client's own deadline.
 func TestDeadlineReachesTheService(t *testing.T) {
-	seen := make(chan time.Time, 1)
-	svc := startService(t, serviceConfig(1, 2), "127.0.0.1:0", latestBlockStandIn(t, func(ctx context.Context) (*blockOutput, error) {
-		d, _ := ctx.Deadline()
-		seen <- d
-		return &blockOutput{Body: pylon.BlockInfo{Block: pylon.Block{Number: 7, Hash: "0x07"}, Timestamp: 1767225600}}, nil
-	}))
+	svc, proxy := stalledChain(t, func(chain string) *config.Config { return chainConfig(t, chain) })
 	c, err := pylon.NewClient(pylon.Config{Address: svc.URL, OpenAccessToken: openToken, Retry: pylon.NoRetry})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	proxy.Pause()
 
 	before := time.Now()
-	deadline := before.Add(20 * time.Second)
+	deadline := before.Add(3 * time.Second)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	b, _, err := c.LatestBlock(ctx)
+	_, _, err = c.Block(ctx, unreadBlock(t))
 	after := time.Now()
-	if err != nil {
-		t.Fatal(err)
+	var re *pylon.ResponseError
+	if !errors.Is(err, pylon.ErrTimeout) || !errors.As(err, &re) || re.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("error %v, want the service's 504", err)
 	}
-	if b.Number != 7 || b.Hash != "0x07" || b.Time().Unix() != 1767225600 {
-		t.Errorf("block %+v", b)
+	// "… within its deadline of 2.4998s (X-Pylon-Timeout, …)"
+	_, rest, ok := strings.Cut(re.Detail, "deadline of ")
+	raw, _, _ := strings.Cut(rest, " ")
+	applied, perr := time.ParseDuration(raw)
+	if !ok || perr != nil {
+		t.Fatalf("detail %q names no deadline", re.Detail)
 	}
-	got := <-seen
-	if low, high := deadline.Add(-500*ms-ms), deadline.Add(-500*ms+after.Sub(before)+ms); got.Before(low) || got.After(high) {
-		t.Errorf("handler deadline %v, want within [%v, %v]", got, low, high)
+	// The header is the time left when the request left, less a tenth (the
+	// buffer for less than 5 s left), in whole milliseconds; the request left
+	// after before, and the round trip took what the service did not spend
+	// waiting.
+	high := deadline.Sub(before)*9/10 + ms
+	low := (deadline.Sub(before)-(after.Sub(before)-applied))*9/10 - ms
+	if applied < low || applied > high {
+		t.Errorf("the service applied %v, want within [%v, %v]", applied, low, high)
+	}
+	if !after.Before(deadline) {
+		t.Errorf("the answer came at %v, after the client's deadline", after.Sub(before))
 	}
 }
 
-// TestGatewayTimeoutFromTheService: the service's deadline passes while the
-// handler waits, the service answers 504, and the client maps it to
+// TestGatewayTimeoutFromTheService: the service's deadline passes while a
+// chain read hangs; the service answers 504, and the client maps it to
 // ErrTimeout and retries it, as Pylon's client does.
 func TestGatewayTimeoutFromTheService(t *testing.T) {
-	cfg := serviceConfig(1, 2)
-	cfg.HTTP.DefaultRequestTimeout = 50 * ms // the client sends no X-Pylon-Timeout below
-	var calls atomic.Int32
-	svc := startService(t, cfg, "127.0.0.1:0", latestBlockStandIn(t, func(ctx context.Context) (*blockOutput, error) {
-		calls.Add(1)
-		<-ctx.Done() // a chain read that does not come back in time
-		return nil, ctx.Err()
-	}))
+	svc, proxy := stalledChain(t, func(chain string) *config.Config {
+		cfg := chainConfig(t, chain)
+		cfg.HTTP.DefaultRequestTimeout = 50 * ms // the client sends no X-Pylon-Timeout below
+		return cfg
+	})
+	proxy.Pause()
 	for _, retry := range []pylon.Retry{pylon.NoRetry, fastRetry} {
-		calls.Store(0)
 		// No deadline at all on the client side, so the answer is surely the
 		// service's 504 and not a client-side timeout.
 		c, err := pylon.NewClient(pylon.Config{Address: svc.URL, OpenAccessToken: openToken, Timeout: -1, Retry: retry})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, resp, err := c.LatestBlock(context.Background())
+		_, resp, err := c.Block(context.Background(), unreadBlock(t))
 		_ = c.Close()
 		var re *pylon.ResponseError
 		if !errors.Is(err, pylon.ErrTimeout) || !errors.As(err, &re) || re.StatusCode != http.StatusGatewayTimeout {
 			t.Fatalf("error %v, want the service's 504 as ErrTimeout", err)
 		}
-		if want := retry.Attempts(); resp.Attempts != want || int(calls.Load()) != want {
-			t.Errorf("%d attempts, %d handler calls; want %d", resp.Attempts, calls.Load(), want)
+		if want := retry.Attempts(); resp.Attempts != want {
+			t.Errorf("%d attempts, want %d", resp.Attempts, want)
 		}
 	}
 }
@@ -197,7 +221,7 @@ type generateInput struct {
 // something and answers 502 with Pylon's message; a POST is not retried.
 func TestBadGatewayFromTheService(t *testing.T) {
 	var calls atomic.Int32
-	svc := startService(t, serviceConfig(1, 2), "127.0.0.1:0", standIn(t, "/api/v1/identity/{identity_name}/subnet/{netuid}/certificates/self", func(s *api.Server) {
+	svc := startService(t, serviceConfig(1, 2), "127.0.0.1:0", standIn(t, http.MethodPost, "/api/v1/identity/{identity_name}/subnet/{netuid}/certificates/self", func(s *api.Server) {
 		api.RegisterIdentity(s, api.V1, op("stand-in-generate-certificate", http.MethodPost, "/certificates/self"),
 			func(_ context.Context, in *generateInput) (*keypairOutput, error) {
 				if calls.Add(1) > 1 {
@@ -227,51 +251,43 @@ func TestBadGatewayFromTheService(t *testing.T) {
 	}
 }
 
-type neuronsInput struct {
-	Netuid uint16 `path:"netuid"`
-}
-
-type neuronsOutput struct {
-	BlockNumber int64   `header:"X-Pylon-Block-Number"`
-	BlockHash   string  `header:"X-Pylon-Block-Hash"`
-	BlockAge    float64 `header:"X-Pylon-Block-Age-Seconds"`
-	Body        pylon.SubnetNeurons
-}
-
-// TestNeuronsAndFreshness: the wire models go through the real HTTP surface
-// (huma builds their schema) and the freshness headers reach Response.
+// TestNeuronsAndFreshness: the neurons of a subnet through the client, with
+// the freshness headers in Response; a subnet that does not exist has no
+// neurons (as in Pylon), a block that does not exist is ErrNotFound.
 func TestNeuronsAndFreshness(t *testing.T) {
-	neuron := pylon.Neuron{UID: 3, Hotkey: "hk", Coldkey: "ck", Active: true,
-		AxonInfo: pylon.AxonInfo{IP: "10.0.0.1", Port: 8091, Protocol: pylon.AxonProtocolHTTP},
-		Stake:    1.5, Incentive: 0.25, LastUpdate: 99, ValidatorPermit: true, PruningScore: 65535,
-		Stakes: pylon.Stakes{Alpha: 1, Tao: 0.5, Total: 1.5}}
-	svc := startService(t, serviceConfig(1, 2), "127.0.0.1:0", standIn(t, "/api/v1/subnet/{netuid}/block/latest/neurons", func(s *api.Server) {
-		api.RegisterSubnet(s, api.V1, op("stand-in-latest-neurons", http.MethodGet, "/block/latest/neurons"),
-			func(_ context.Context, in *neuronsInput) (*neuronsOutput, error) {
-				if in.Netuid != 1 {
-					return nil, huma.Error404NotFound("Subnet " + strconv.Itoa(int(in.Netuid)) + " not found.")
-				}
-				return &neuronsOutput{BlockNumber: 100, BlockHash: "0x64", BlockAge: 12.5,
-					Body: pylon.SubnetNeurons{Block: pylon.Block{Number: 100, Hash: "0x64"}, Neurons: map[string]pylon.Neuron{"hk": neuron}}}, nil
-			})
-	}))
+	sub := world.Subnets[0]
+	svc := startService(t, chainConfig(t, dn.URL), "127.0.0.1:0")
 	c, err := pylon.NewClient(pylon.Config{Address: svc.URL, OpenAccessToken: openToken})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	ctx := context.Background()
 
-	got, resp, err := c.LatestNeurons(context.Background(), 1)
+	got, resp, err := c.LatestNeurons(ctx, sub.Netuid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Block.Number != 100 || got.Neurons["hk"] != neuron {
-		t.Errorf("neurons %+v", got)
+	if len(got.Neurons) != len(sub.Neurons) {
+		t.Errorf("%d neurons, want %d", len(got.Neurons), len(sub.Neurons))
 	}
-	if f := resp.Freshness; f == nil || f.Block != (pylon.Block{Number: 100, Hash: "0x64"}) || f.Age != 12500*ms {
-		t.Errorf("freshness %+v", resp.Freshness)
+	for _, n := range sub.Neurons {
+		if g := got.Neurons[n.Hotkey]; g.UID != n.UID || g.Coldkey != n.Coldkey || g.Hotkey != n.Hotkey {
+			t.Errorf("neuron %s: %+v, world uid %d coldkey %s", n.Hotkey, g, n.UID, n.Coldkey)
+		}
 	}
-	if _, _, err := c.LatestNeurons(context.Background(), 9); !errors.Is(err, pylon.ErrNotFound) {
-		t.Errorf("unknown subnet: %v", err)
+	if f := resp.Freshness; f == nil || f.Block != got.Block || f.Age < 0 || resp.Header.Get("ETag") == "" {
+		t.Errorf("freshness %+v for block %+v", resp.Freshness, got.Block)
+	}
+	none, _, err := c.LatestNeurons(ctx, 999)
+	if err != nil || len(none.Neurons) != 0 || none.Block != got.Block {
+		t.Errorf("a subnet that does not exist: %+v, %v", none, err)
+	}
+	at, _, err := c.Neurons(ctx, sub.Netuid, got.Block.Number)
+	if err != nil || at.Block != got.Block || len(at.Neurons) != len(got.Neurons) {
+		t.Errorf("Neurons at the latest block's number: %+v, %v", at.Block, err)
+	}
+	if _, _, err := c.Neurons(ctx, sub.Netuid, got.Block.Number+1000); !errors.Is(err, pylon.ErrNotFound) {
+		t.Errorf("a block that does not exist: %v", err)
 	}
 }

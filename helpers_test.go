@@ -4,17 +4,16 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/pylon-go/pylon"
 	"github.com/pylon-go/pylon/internal/api"
 	"github.com/pylon-go/pylon/internal/app"
 	"github.com/pylon-go/pylon/internal/config"
+	"github.com/pylon-go/pylon/internal/devnet"
 )
 
 // Tokens of the services the tests build by hand.
@@ -94,39 +93,64 @@ func startService(t *testing.T, cfg *config.Config, addr string, routes ...func(
 
 // standIn registers a stand-in for a documented endpoint that the service
 // does not offer yet, so that client behaviour which needs the endpoint to
-// exist (308 re-discovery, 502 and 504 answers, freshness headers) is tested
-// against the real HTTP surface. register is the api family helper call.
+// exist (502 answers, …) is tested against the real HTTP surface. register
+// is the api family helper call.
 //
-// When the real endpoint lands, the stand-in conflicts with it: the test
-// then fails here, saying to test the client against the real endpoint
-// instead.
-func standIn(t *testing.T, path string, register func(*api.Server)) func(*api.Server) {
+// When the real endpoint (method and path) lands, the stand-in conflicts
+// with it: the test then fails here, saying to test the client against the
+// real endpoint instead.
+func standIn(t *testing.T, method, path string, register func(*api.Server)) func(*api.Server) {
 	t.Helper()
 	return func(s *api.Server) {
-		if s.API().OpenAPI().Paths[path] != nil {
-			t.Fatalf("%s is served for real now: replace this stand-in with a test against the real endpoint", path)
+		if item := s.API().OpenAPI().Paths[path]; item != nil && operationOf(item, method) != nil {
+			t.Fatalf("%s %s is served for real now: replace this stand-in with a test against the real endpoint", method, path)
 		}
 		register(s)
 	}
 }
 
-func op(id, method, path string) huma.Operation {
-	return huma.Operation{OperationID: id, Summary: id, Method: method, Path: path}
+func operationOf(item *huma.PathItem, method string) *huma.Operation {
+	switch method {
+	case http.MethodGet:
+		return item.Get
+	case http.MethodPost:
+		return item.Post
+	case http.MethodPut:
+		return item.Put
+	case http.MethodDelete:
+		return item.Delete
+	case http.MethodPatch:
+		return item.Patch
+	}
+	return nil
 }
 
-type certificateOutput struct{ Body pylon.Certificate }
+// chainConfig is a configuration served against the devnet at chain (the
+// devnet's URL, or a proxy in front of it), with the bootstrapped world's
+// wallets; ids are the identities, each acting for a world neuron.
+func chainConfig(t *testing.T, chain string, ids ...chainIdentity) *config.Config {
+	t.Helper()
+	cfg := serviceConfig(-1, -1)
+	urls, err := config.ResolveNetwork(chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Chain = config.Chain{Endpoints: urls, ArchiveEndpoints: urls, ArchiveBlocksCutoff: 300, WalletPath: world.WalletDir, BlockDuration: 12 * time.Second}
+	cfg.RecentObjects = config.RecentObjects{SoftLimitBlocks: 100, HardLimitBlocks: 150, RefreshLeadBlocks: 10}
+	for _, id := range ids {
+		cfg.Identities = append(cfg.Identities, config.Identity{Name: id.name, WalletName: id.neuron.Wallet, HotkeyName: id.neuron.HotkeyName,
+			Netuid: id.netuid, Token: config.NewSecret(id.token)})
+	}
+	return cfg
+}
 
-// ownCertificateStandIn answers GET …/block/latest/certificates/self with a
-// certificate whose public key is the netuid the request was routed to, and
-// counts its calls.
-func ownCertificateStandIn(t *testing.T, calls *atomic.Int32) func(*api.Server) {
-	return standIn(t, "/api/v1/identity/{identity_name}/subnet/{netuid}/block/latest/certificates/self", func(s *api.Server) {
-		api.RegisterIdentity(s, api.V1, op("stand-in-own-certificate", http.MethodGet, "/block/latest/certificates/self"),
-			func(ctx context.Context, _ *struct{}) (*certificateOutput, error) {
-				calls.Add(1)
-				n, _ := api.NetuidFrom(ctx)
-				id, _ := api.IdentityFrom(ctx)
-				return &certificateOutput{Body: pylon.Certificate{Algorithm: pylon.CertificateAlgorithmEd25519, PublicKey: id.Name + "@" + strconv.Itoa(int(n))}}, nil
-			})
-	})
+// chainIdentity is an identity acting for a neuron of the world.
+type chainIdentity struct {
+	name, token string
+	netuid      uint16
+	neuron      devnet.Neuron
+}
+
+func op(id, method, path string) huma.Operation {
+	return huma.Operation{OperationID: id, Summary: id, Method: method, Path: path}
 }
