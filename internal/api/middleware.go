@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -254,12 +255,18 @@ func (s *Server) deadline(next http.Handler) http.Handler {
 
 // bufferedWriter holds a handler's response until the deadline middleware
 // decides to send it. After abandon, writes fail with http.ErrHandlerTimeout.
+//
+// A body the handler guarantees never to change (a cached, pre-encoded
+// answer) is held by reference (writeShared) instead of being copied: for
+// the read routes, copying hundreds of kilobytes per request into a growing
+// buffer cost more than everything else the request did.
 type bufferedWriter struct {
 	under http.ResponseWriter // for the read deadline only; may be nil
 
 	mu        sync.Mutex
 	header    http.Header
 	body      bytes.Buffer
+	shared    []byte // the whole body so far, not owned, when set by writeShared
 	status    int
 	abandoned bool
 }
@@ -288,7 +295,49 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 	if b.status == 0 {
 		b.status = http.StatusOK
 	}
+	b.own()
 	return b.body.Write(p)
+}
+
+// writeShared appends p, which the caller guarantees is never modified, to
+// the body without copying it when it is the whole body.
+func (b *bufferedWriter) writeShared(p []byte) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.abandoned {
+		return
+	}
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	if b.body.Len() == 0 && b.shared == nil {
+		b.shared = p
+		return
+	}
+	b.own()
+	b.body.Write(p)
+}
+
+// own moves a shared body into the buffer before anything is appended to it.
+func (b *bufferedWriter) own() {
+	if b.shared != nil {
+		b.body.Write(b.shared)
+		b.shared = nil
+	}
+}
+
+// sharedWriter is the deadline middleware's buffer as handlers see it.
+type sharedWriter interface{ writeShared(p []byte) }
+
+// writeShared writes an immutable body: by reference when the response goes
+// through the deadline middleware's buffer (always, for API routes), else
+// normally.
+func writeShared(w io.Writer, p []byte) {
+	if sw, ok := w.(sharedWriter); ok {
+		sw.writeShared(p)
+		return
+	}
+	_, _ = w.Write(p)
 }
 
 // SetReadDeadline lets huma bound the time spent reading a request body.
@@ -319,12 +368,16 @@ func (b *bufferedWriter) flushTo(w http.ResponseWriter) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	body := b.body.Bytes()
+	if b.shared != nil {
+		body = b.shared
+	}
 	if status != http.StatusNoContent && status != http.StatusNotModified &&
 		dst.Get("Content-Length") == "" && dst.Get("Transfer-Encoding") == "" {
-		dst.Set("Content-Length", strconv.Itoa(b.body.Len()))
+		dst.Set("Content-Length", strconv.Itoa(len(body)))
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(b.body.Bytes())
+	_, _ = w.Write(body)
 }
 
 // statusRecorder remembers the status and size of a response.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/pylon-go/pylon"
 	"github.com/pylon-go/pylon/internal/config"
@@ -52,7 +53,6 @@ type hotkeyInput struct {
 // strong ETag, 304 for a matching If-None-Match, and the block the data is
 // from.
 type cachedOutput struct {
-	Status          int
 	ContentType     string `header:"Content-Type"`
 	ContentEncoding string `header:"Content-Encoding"`
 	Vary            string `header:"Vary"`
@@ -62,13 +62,14 @@ type cachedOutput struct {
 	BlockHash       string `header:"X-Pylon-Block-Hash" doc:"Hash of that block."`
 	BlockAge        string `header:"X-Pylon-Block-Age-Seconds" doc:"How long ago that block was authored, in seconds."`
 	Warning         string `header:"Warning" doc:"Set when recent data is older than PYLON_RECENT_OBJECTS_SOFT_LIMIT_BLOCKS: 110 (Response is Stale) with the reason."`
-	Body            []byte
+	// Body sends the status and the entry's bytes, without copying them
+	// (writeShared): the same bytes serve every request for the entry.
+	Body func(huma.Context)
 }
 
 // respond builds the answer for e.
 func respond(in *cachedInput, e *service.Entry, warning string) *cachedOutput {
 	out := &cachedOutput{
-		Status:       http.StatusOK,
 		Vary:         "Accept-Encoding",
 		CacheControl: "no-cache",
 		BlockNumber:  strconv.FormatUint(e.Block.Number, 10),
@@ -85,14 +86,18 @@ func respond(in *cachedInput, e *service.Entry, warning string) *cachedOutput {
 	}
 	out.ETag = etag
 	if noneMatch(in.IfNoneMatch, etag) {
-		out.Status = http.StatusNotModified
+		out.Body = func(hctx huma.Context) { hctx.SetStatus(http.StatusNotModified) }
 		return out
 	}
 	out.ContentType = "application/json"
 	if gz {
 		out.ContentEncoding = "gzip"
 	}
-	out.Body = body
+	out.Body = func(hctx huma.Context) {
+		hctx.SetStatus(http.StatusOK)
+		_, w := humago.Unwrap(hctx)
+		writeShared(w, body)
+	}
 	return out
 }
 
