@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
@@ -56,8 +57,13 @@ type App struct {
 	log      *slog.Logger
 	registry *prometheus.Registry
 	http     *api.Server
-	chain    *chain.Client // nil without a chain endpoint
 	reads    *service.Reads
+	// reconnect: New could not reach the chain; Serve keeps trying.
+	reconnect bool
+
+	mu     sync.Mutex
+	chain  *chain.Client // nil without a chain (yet)
+	closed bool
 
 	// closers release what New acquired, in reverse order of acquisition.
 	closers   []func() error
@@ -70,10 +76,12 @@ type App struct {
 //
 // The parts, in order, each adding its Close to a.closers:
 //
-//   - the chain client, dialled from cfg.Chain.Endpoints (New fails when no
-//     endpoint answers), whose head freshness backs /ready; the archive
-//     network gets its own client, dialled on its first read, unless it is
-//     the same endpoint list;
+//   - the chain client, dialled from cfg.Chain.Endpoints, whose head freshness
+//     backs /ready; the archive network gets its own client, dialled on its
+//     first read, unless it is the same endpoint list. When no endpoint
+//     answers, New does not fail: the service starts, reads answer 503 and
+//     /ready says why, and Serve keeps trying to connect (a node that is down
+//     for a while must not keep the service from starting, or crash it);
 //   - the subtensor reads with archive routing, and the read service (cache,
 //     prefetch of cfg.CachedNetuids, recent neurons) on top of them, whose
 //     routes the HTTP server registers;
@@ -99,10 +107,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	}
 
 	var st *subtensor.Client
+	var connectErr error
 	if len(cfg.Chain.Endpoints) > 0 {
-		var err error
-		if st, err = a.connect(ctx); err != nil {
-			return nil, errors.Join(err, a.Close())
+		if st, connectErr = a.connect(ctx); connectErr != nil {
+			a.log.Warn("cannot connect to the chain yet; serving without it and retrying", "err", connectErr)
 		}
 	}
 	reads, err := service.NewReads(st, service.Options{
@@ -117,6 +125,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		return nil, errors.Join(fmt.Errorf("app: read service: %w", err), a.Close())
 	}
 	a.reads = reads
+	if connectErr != nil {
+		reads.Connecting(connectErr)
+		a.reconnect = true
+	}
 
 	srv, err := api.New(api.Options{Config: cfg, Logger: a.log, Registry: a.registry, Version: opts.Version, Readiness: reads})
 	if err != nil {
@@ -142,10 +154,17 @@ func (a *App) connect(ctx context.Context) (*subtensor.Client, error) {
 		Logger: a.log.With("network", "main"), Registerer: a.registry, BlockTime: cfg.Chain.BlockDuration,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("app: connecting to the chain: %w", err)
+		return nil, fmt.Errorf("connecting to the chain: %w", err)
+	}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		main.Close()
+		return nil, chain.ErrClosed
 	}
 	a.chain = main
 	a.closers = append(a.closers, func() error { main.Close(); return nil })
+	a.mu.Unlock()
 
 	var archive func(ctx context.Context) (*chain.Client, error)
 	if len(cfg.Chain.ArchiveEndpoints) > 0 && !slices.Equal(cfg.Chain.ArchiveEndpoints, cfg.Chain.Endpoints) {
@@ -155,7 +174,9 @@ func (a *App) connect(ctx context.Context) (*subtensor.Client, error) {
 			Logger: a.log.With("network", "archive"), BlockTime: cfg.Chain.BlockDuration,
 		}}
 		archive = d.get
+		a.mu.Lock()
 		a.closers = append(a.closers, d.close)
+		a.mu.Unlock()
 	}
 	st, err := subtensor.New(main, subtensor.Options{
 		Archive:       archive,
@@ -167,6 +188,32 @@ func (a *App) connect(ctx context.Context) (*subtensor.Client, error) {
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	return st, nil
+}
+
+// keepConnecting retries the chain connection New could not make, with a
+// capped exponential backoff, until it succeeds (and the read service gets
+// its chain) or ctx ends.
+func (a *App) keepConnecting(ctx context.Context) {
+	wait := time.Second
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		st, err := a.connect(ctx)
+		if err == nil {
+			a.log.Info("connected to the chain")
+			a.reads.Attach(st)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		a.reads.Connecting(err)
+		a.log.Warn("cannot connect to the chain; retrying", "err", err, "in", wait)
+		wait = min(2*wait, 30*time.Second)
+	}
 }
 
 func nodeURLs(us []config.NodeURL) []string {
@@ -254,7 +301,11 @@ func (a *App) Registry() *prometheus.Registry { return a.registry }
 // Chain returns the main chain client, or nil when the service was built
 // without a chain endpoint. Tests use it to count the chain calls a request
 // caused (Chain().RPC().CallCount).
-func (a *App) Chain() *chain.Client { return a.chain }
+func (a *App) Chain() *chain.Client {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.chain
+}
 
 // Reads returns the read service (cache, prefetch, recent neurons).
 func (a *App) Reads() *service.Reads { return a.reads }
@@ -273,6 +324,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// join it). Serve waits for it before returning.
 	bg, stopBG := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	if a.reconnect {
+		wg.Go(func() { a.keepConnecting(bg) })
+	}
 	wg.Go(func() {
 		if err := a.reads.Run(bg); err != nil {
 			a.log.Error("read service stopped", "err", err)
@@ -291,9 +345,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // first call's result on every call.
 func (a *App) Close() error {
 	a.closeOnce.Do(func() {
+		a.mu.Lock()
+		a.closed = true
+		closers := a.closers
+		a.mu.Unlock()
 		var errs []error
-		for i := len(a.closers) - 1; i >= 0; i-- {
-			if err := a.closers[i](); err != nil {
+		for i := len(closers) - 1; i >= 0; i-- {
+			if err := closers[i](); err != nil {
 				errs = append(errs, err)
 			}
 		}

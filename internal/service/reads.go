@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -102,7 +103,13 @@ func (k key) String() string {
 // validators derived from them) of Options.Netuids at every new head, so
 // that reads of the latest block are cache hits.
 type Reads struct {
-	st    *subtensor.Client // nil: no chain
+	// st is the chain, nil until attached (NewReads or Attach); reads fail
+	// until then with pending's error, or ErrNoChain.
+	st       atomic.Pointer[subtensor.Client]
+	pending  atomic.Pointer[Error]
+	attached chan struct{}
+	once     sync.Once
+
 	opts  Options
 	log   *slog.Logger
 	ids   *Identities
@@ -119,8 +126,9 @@ type Reads struct {
 	blockWake chan subtensor.Block
 }
 
-// NewReads returns the read service over st; st nil builds a service that
-// answers every read with ErrNoChain.
+// NewReads returns the read service over st. With st nil every read answers
+// ErrNoChain, or the error given to Connecting, until Attach gives it a
+// chain.
 func NewReads(st *subtensor.Client, opts Options) (*Reads, error) {
 	if opts.CacheBytes == 0 {
 		opts.CacheBytes = DefaultCacheBytes
@@ -134,8 +142,8 @@ func NewReads(st *subtensor.Client, opts Options) (*Reads, error) {
 	if opts.HardLimitBlocks == 0 {
 		opts.HardLimitBlocks = DefaultHardLimit
 	}
-	r := &Reads{st: st, opts: opts, log: opts.Logger, ids: opts.Identities, recent: map[uint16]*recentSlot{},
-		blockWake: make(chan subtensor.Block, 1)}
+	r := &Reads{opts: opts, log: opts.Logger, ids: opts.Identities, recent: map[uint16]*recentSlot{},
+		blockWake: make(chan subtensor.Block, 1), attached: make(chan struct{})}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
 	}
@@ -160,18 +168,47 @@ func NewReads(st *subtensor.Client, opts Options) (*Reads, error) {
 		return nil, err
 	}
 	if st != nil {
-		h := st.Head()
-		r.latest.Store(&h)
+		r.Attach(st)
 	}
 	return r, nil
 }
 
+// Connecting records why the service has no chain yet (the last failed
+// connection attempt): reads answer 503 with it until Attach.
+func (r *Reads) Connecting(err error) {
+	r.pending.Store(&Error{Kind: KindUnavailable, Detail: "not connected to the chain yet: " + err.Error(), Err: err})
+}
+
+// Attach gives the service its chain; only the first call counts. Run starts
+// following its head.
+func (r *Reads) Attach(st *subtensor.Client) {
+	r.once.Do(func() {
+		h := st.Head()
+		r.latest.Store(&h)
+		r.st.Store(st)
+		r.pending.Store(nil)
+		close(r.attached)
+	})
+}
+
+// chain returns the chain, or why there is none.
+func (r *Reads) chain() (*subtensor.Client, error) {
+	if st := r.st.Load(); st != nil {
+		return st, nil
+	}
+	if p := r.pending.Load(); p != nil {
+		return nil, p
+	}
+	return nil, ErrNoChain
+}
+
 // Ready reports whether the chain head is fresh (api.Readiness).
 func (r *Reads) Ready(ctx context.Context) error {
-	if r.st == nil {
-		return ErrNoChain
+	st, err := r.chain()
+	if err != nil {
+		return err
 	}
-	return r.st.Chain().Ready(ctx) //nolint:wrapcheck // the chain's reason is the readiness answer
+	return st.Chain().Ready(ctx) //nolint:wrapcheck // the chain's reason is the readiness answer
 }
 
 // Netuids returns the subnets whose recent neurons are kept.
@@ -186,34 +223,35 @@ func (r *Reads) Netuids() []uint16 {
 
 // LatestBlock returns the latest block the service follows.
 func (r *Reads) LatestBlock() (subtensor.Block, error) {
-	if r.st == nil {
-		return subtensor.Block{}, ErrNoChain
+	if _, err := r.chain(); err != nil {
+		return subtensor.Block{}, err
 	}
 	return *r.latest.Load(), nil
 }
 
-// resolve turns an At into a block.
-func (r *Reads) resolve(ctx context.Context, at At) (subtensor.Block, error) {
-	if r.st == nil {
-		return subtensor.Block{}, ErrNoChain
+// resolve turns an At into a block, with the chain to read it from.
+func (r *Reads) resolve(ctx context.Context, at At) (*subtensor.Client, subtensor.Block, error) {
+	st, err := r.chain()
+	if err != nil {
+		return nil, subtensor.Block{}, err
 	}
 	if !at.byNum {
-		return *r.latest.Load(), nil
+		return st, *r.latest.Load(), nil
 	}
 	if b, ok := r.hashes.GetIfPresent(at.number); ok {
-		return b, nil
+		return st, b, nil
 	}
-	b, err := r.st.BlockAt(ctx, at.number)
+	b, err := st.BlockAt(ctx, at.number)
 	switch {
 	case errors.Is(err, subtensor.ErrBlockNotFound):
-		return b, notFound(detailBlockNotFoundFmt, at.number)
+		return nil, b, notFound(detailBlockNotFoundFmt, at.number)
 	case err != nil:
-		return b, classify(err, fmt.Sprintf("the hash of block %d", at.number))
+		return nil, b, classify(err, fmt.Sprintf("the hash of block %d", at.number))
 	}
-	if at.number <= r.st.FinalizedNumber() {
+	if at.number <= st.FinalizedNumber() {
 		r.hashes.Set(at.number, b)
 	}
-	return b, nil
+	return st, b, nil
 }
 
 // get returns the entry under k, loading it with load on a miss. Concurrent
@@ -255,16 +293,16 @@ func (r *Reads) get(ctx context.Context, k key, load func(ctx context.Context) (
 
 // Block returns the block's number, hash and timestamp.
 func (r *Reads) Block(ctx context.Context, at At) (*Entry, error) {
-	b, err := r.resolve(ctx, at)
+	st, b, err := r.resolve(ctx, at)
 	if err != nil {
 		return nil, err
 	}
-	return r.blockEntry(ctx, b)
+	return r.blockEntry(ctx, st, b)
 }
 
-func (r *Reads) blockEntry(ctx context.Context, b subtensor.Block) (*Entry, error) {
+func (r *Reads) blockEntry(ctx context.Context, st *subtensor.Client, b subtensor.Block) (*Entry, error) {
 	return r.get(ctx, key{kind: kindBlock, hash: b.Hash}, func(ctx context.Context) (*Entry, error) {
-		info, err := r.st.BlockInfo(ctx, b)
+		info, err := st.BlockInfo(ctx, b)
 		if err != nil {
 			return nil, classify(err, fmt.Sprintf("the timestamp of block %d", b.Number))
 		}
@@ -273,8 +311,8 @@ func (r *Reads) blockEntry(ctx context.Context, b subtensor.Block) (*Entry, erro
 }
 
 // blockInfo returns the block with its time, from the block's cached entry.
-func (r *Reads) blockInfo(ctx context.Context, b subtensor.Block) (subtensor.BlockInfo, error) {
-	e, err := r.blockEntry(ctx, b)
+func (r *Reads) blockInfo(ctx context.Context, st *subtensor.Client, b subtensor.Block) (subtensor.BlockInfo, error) {
+	e, err := r.blockEntry(ctx, st, b)
 	if err != nil {
 		return subtensor.BlockInfo{}, err
 	}
@@ -284,16 +322,16 @@ func (r *Reads) blockInfo(ctx context.Context, b subtensor.Block) (subtensor.Blo
 // Neurons returns the subnet's neurons (Pylon's SubnetNeurons). A subnet that
 // does not exist has none, as in Pylon.
 func (r *Reads) Neurons(ctx context.Context, netuid uint16, at At) (*Entry, error) {
-	b, err := r.resolve(ctx, at)
+	st, b, err := r.resolve(ctx, at)
 	if err != nil {
 		return nil, err
 	}
-	return r.neuronsEntry(ctx, netuid, b)
+	return r.neuronsEntry(ctx, st, netuid, b)
 }
 
-func (r *Reads) neuronsEntry(ctx context.Context, netuid uint16, b subtensor.Block) (*Entry, error) {
+func (r *Reads) neuronsEntry(ctx context.Context, st *subtensor.Client, netuid uint16, b subtensor.Block) (*Entry, error) {
 	return r.get(ctx, key{kind: kindNeurons, netuid: netuid, hash: b.Hash}, func(ctx context.Context) (*Entry, error) {
-		sn, err := r.st.SubnetNeurons(ctx, b, netuid)
+		sn, err := st.SubnetNeurons(ctx, b, netuid)
 		if err != nil {
 			return nil, classify(err, fmt.Sprintf("the neurons of subnet %d at block %d", netuid, b.Number))
 		}
@@ -305,16 +343,16 @@ func (r *Reads) neuronsEntry(ctx context.Context, netuid uint16, b subtensor.Blo
 // total stake (largest first, ties by uid). It is derived from the neurons
 // at the same block, so it costs no chain read of its own.
 func (r *Reads) Validators(ctx context.Context, netuid uint16, at At) (*Entry, error) {
-	b, err := r.resolve(ctx, at)
+	st, b, err := r.resolve(ctx, at)
 	if err != nil {
 		return nil, err
 	}
-	return r.validatorsEntry(ctx, netuid, b)
+	return r.validatorsEntry(ctx, st, netuid, b)
 }
 
-func (r *Reads) validatorsEntry(ctx context.Context, netuid uint16, b subtensor.Block) (*Entry, error) {
+func (r *Reads) validatorsEntry(ctx context.Context, st *subtensor.Client, netuid uint16, b subtensor.Block) (*Entry, error) {
 	return r.get(ctx, key{kind: kindValidators, netuid: netuid, hash: b.Hash}, func(ctx context.Context) (*Entry, error) {
-		ne, err := r.neuronsEntry(ctx, netuid, b)
+		ne, err := r.neuronsEntry(ctx, st, netuid, b)
 		if err != nil {
 			return nil, err
 		}
@@ -337,12 +375,12 @@ func (r *Reads) SubnetNeurons(ctx context.Context, netuid uint16, at At) (*subte
 // Hyperparameters returns the subnet's hyperparameters; a subnet that does
 // not exist is KindNotFound.
 func (r *Reads) Hyperparameters(ctx context.Context, netuid uint16, at At) (*Entry, error) {
-	b, err := r.resolve(ctx, at)
+	st, b, err := r.resolve(ctx, at)
 	if err != nil {
 		return nil, err
 	}
 	return r.get(ctx, key{kind: kindHyperparameters, netuid: netuid, hash: b.Hash}, func(ctx context.Context) (*Entry, error) {
-		h, err := r.st.Hyperparameters(ctx, b, netuid)
+		h, err := st.Hyperparameters(ctx, b, netuid)
 		if errors.Is(err, subtensor.ErrSubnetNotFound) {
 			return nil, &Error{Kind: KindNotFound, Detail: fmt.Sprintf("Subnet %d not found at block %d.", netuid, b.Number), Err: err}
 		}
@@ -355,20 +393,20 @@ func (r *Reads) Hyperparameters(ctx context.Context, netuid uint16, at At) (*Ent
 
 // Certificates returns the subnet's neuron certificates by hotkey.
 func (r *Reads) Certificates(ctx context.Context, netuid uint16, at At) (*Entry, error) {
-	b, err := r.resolve(ctx, at)
+	st, b, err := r.resolve(ctx, at)
 	if err != nil {
 		return nil, err
 	}
-	return r.certificatesEntry(ctx, netuid, b)
+	return r.certificatesEntry(ctx, st, netuid, b)
 }
 
-func (r *Reads) certificatesEntry(ctx context.Context, netuid uint16, b subtensor.Block) (*Entry, error) {
+func (r *Reads) certificatesEntry(ctx context.Context, st *subtensor.Client, netuid uint16, b subtensor.Block) (*Entry, error) {
 	return r.get(ctx, key{kind: kindCertificates, netuid: netuid, hash: b.Hash}, func(ctx context.Context) (*Entry, error) {
-		info, err := r.blockInfo(ctx, b)
+		info, err := r.blockInfo(ctx, st, b)
 		if err != nil {
 			return nil, err
 		}
-		cs, err := r.st.Certificates(ctx, b, netuid)
+		cs, err := st.Certificates(ctx, b, netuid)
 		if err != nil {
 			return nil, classify(err, fmt.Sprintf("the certificates of subnet %d at block %d", netuid, b.Number))
 		}
@@ -380,12 +418,12 @@ func (r *Reads) certificatesEntry(ctx context.Context, netuid uint16, b subtenso
 // Pylon's detail. It is taken from the subnet's certificates at the block,
 // so that many callers asking for many hotkeys cost one listing per block.
 func (r *Reads) Certificate(ctx context.Context, netuid uint16, at At, hotkey keys.AccountID) (*Entry, error) {
-	b, err := r.resolve(ctx, at)
+	st, b, err := r.resolve(ctx, at)
 	if err != nil {
 		return nil, err
 	}
 	return r.get(ctx, key{kind: kindCertificate, netuid: netuid, hash: b.Hash, hotkey: hotkey}, func(ctx context.Context) (*Entry, error) {
-		all, err := r.certificatesEntry(ctx, netuid, b)
+		all, err := r.certificatesEntry(ctx, st, netuid, b)
 		if err != nil {
 			return nil, err
 		}
@@ -401,8 +439,8 @@ func (r *Reads) Certificate(ctx context.Context, netuid uint16, at At, hotkey ke
 // OwnCertificate returns the certificate of the identity's hotkey on its
 // subnet at the latest block.
 func (r *Reads) OwnCertificate(ctx context.Context, id config.Identity) (*Entry, error) {
-	if r.st == nil {
-		return nil, ErrNoChain
+	if _, err := r.chain(); err != nil {
+		return nil, err
 	}
 	hk, err := r.ids.Hotkey(ctx, id)
 	if err != nil {

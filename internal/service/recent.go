@@ -74,28 +74,31 @@ func offerBlock(ch chan subtensor.Block, b subtensor.Block) {
 // the previous recent neurons in place (they age; see RecentNeurons) and is
 // tried again at the next head.
 func (r *Reads) Run(ctx context.Context) error {
-	if r.st == nil {
-		<-ctx.Done()
+	// Without a chain yet, wait for Attach.
+	select {
+	case <-r.attached:
+	case <-ctx.Done():
 		return nil
 	}
+	st := r.st.Load()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		r.work(ctx, r.blockWake, func(b subtensor.Block) error {
-			_, err := r.blockEntry(ctx, b)
+			_, err := r.blockEntry(ctx, st, b)
 			return err
 		}, "block")
 	})
 	for netuid, slot := range r.recent {
 		wg.Go(func() {
 			r.work(ctx, slot.wake, func(b subtensor.Block) error {
-				e, err := r.neuronsEntry(ctx, netuid, b)
+				e, err := r.neuronsEntry(ctx, st, netuid, b)
 				if err != nil {
 					slot.fail(err)
 					return err
 				}
 				// Validators come from the same neurons: derive them before the
 				// recent pointer moves, so both are ready when it does.
-				if _, err := r.validatorsEntry(ctx, netuid, b); err != nil {
+				if _, err := r.validatorsEntry(ctx, st, netuid, b); err != nil {
 					return err
 				}
 				slot.offer(e)
@@ -104,7 +107,7 @@ func (r *Reads) Run(ctx context.Context) error {
 			}, fmt.Sprintf("neurons of subnet %d", netuid))
 		})
 	}
-	for b := range r.st.SubscribeHeads(ctx) {
+	for b := range st.SubscribeHeads(ctx) {
 		r.latest.Store(&b)
 		offerBlock(r.blockWake, b)
 		for _, slot := range r.recent {
@@ -170,8 +173,9 @@ type Staleness struct {
 // Staleness warning; older than the hard limit they are refused
 // (KindUnavailable). A subnet the service does not keep is KindNotFound.
 func (r *Reads) RecentNeurons(ctx context.Context, netuid uint16) (*Entry, Staleness, error) {
-	if r.st == nil {
-		return nil, Staleness{}, ErrNoChain
+	st, err := r.chain()
+	if err != nil {
+		return nil, Staleness{}, err
 	}
 	slot, ok := r.recent[netuid]
 	if !ok {
@@ -182,17 +186,16 @@ func (r *Reads) RecentNeurons(ctx context.Context, netuid uint16) (*Entry, Stale
 	if e == nil {
 		// Nothing prefetched yet (the service just started): load the latest
 		// block's neurons now, sharing the prefetch's load if it is running.
-		var err error
-		if e, err = r.neuronsEntry(ctx, netuid, *r.latest.Load()); err != nil {
+		if e, err = r.neuronsEntry(ctx, st, netuid, *r.latest.Load()); err != nil {
 			return nil, Staleness{}, err
 		}
 		slot.offer(e)
 	}
-	st, err := r.staleness(netuid, e, lastErr, r.st.Head().Number)
+	stale, err := r.staleness(netuid, e, lastErr, st.Head().Number)
 	if err != nil {
-		return nil, st, err
+		return nil, stale, err
 	}
-	return e, st, nil
+	return e, stale, nil
 }
 
 // staleness judges the age of recent neurons e of netuid against the head.
