@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -40,7 +41,9 @@ func serve(ctx context.Context, args, env []string, _, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pylon: %v\n", err)
 		return exitUsage
 	}
-	log := newLogger(cfg, stderr)
+	logOut := newLogWriter(stderr, 100*time.Millisecond)
+	defer logOut.Close()
+	log := newLogger(cfg, logOut)
 	build := currentBuild()
 	log.Info("starting pylon",
 		slog.String("version", build.Version), slog.String("commit", build.Commit), slog.String("built", build.Date))
