@@ -106,7 +106,7 @@ func stalledChain(t *testing.T, cfg func(chain string) *config.Config) (*service
 // the chain.
 func unreadBlock(t *testing.T) int64 {
 	t.Helper()
-	return int64(world.Block.Number) - 1 //nolint:gosec // G115: a small block number
+	return int64(world.Block.Number) - 1
 }
 
 // TestDeadlineReachesTheService: the client's context deadline travels as

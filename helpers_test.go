@@ -137,7 +137,8 @@ func chainConfig(t *testing.T, chain string, ids ...chainIdentity) *config.Confi
 	}
 	cfg.Chain = config.Chain{Endpoints: urls, ArchiveEndpoints: urls, ArchiveBlocksCutoff: 300, WalletPath: world.WalletDir, BlockDuration: 12 * time.Second}
 	cfg.RecentObjects = config.RecentObjects{SoftLimitBlocks: 100, HardLimitBlocks: 150, RefreshLeadBlocks: 10}
-	for _, id := range ids {
+	for i := range ids {
+		id := &ids[i]
 		cfg.Identities = append(cfg.Identities, config.Identity{Name: id.name, WalletName: id.neuron.Wallet, HotkeyName: id.neuron.HotkeyName,
 			Netuid: id.netuid, Token: config.NewSecret(id.token)})
 	}

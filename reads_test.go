@@ -37,10 +37,10 @@ func TestReadsThroughTheClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh("LatestBlock", resp, latest.Block)
-	if latest.Number < int64(world.Block.Number) || latest.Timestamp <= 0 { //nolint:gosec // G115: a small block number
+	if latest.Number < int64(world.Block.Number) || latest.Timestamp <= 0 {
 		t.Errorf("latest block %+v; the world ended at %+v", latest, world.Block)
 	}
-	b, resp, err := c.Block(ctx, int64(world.Block.Number)) //nolint:gosec // G115
+	b, resp, err := c.Block(ctx, int64(world.Block.Number))
 	if err != nil || b.Hash != world.Block.Hash {
 		t.Errorf("Block(%d) = %+v, %v; world hash %s", world.Block.Number, b, err, world.Block.Hash)
 	} else {
@@ -106,7 +106,7 @@ func TestReadsThroughTheClient(t *testing.T) {
 		h.CommitRevealPeriod == 0 || string(h.Values["commit_reveal_weights_enabled"]) != "true" || !strings.HasPrefix(h.Source, "SubnetInfoRuntimeApi_get_subnet_hyperparams") {
 		t.Errorf("hyperparameters %+v; world %+v", h, sub)
 	}
-	old, _, err := c.Hyperparameters(ctx, sub.Netuid, int64(world.Block.Number)) //nolint:gosec // G115
+	old, _, err := c.Hyperparameters(ctx, sub.Netuid, int64(world.Block.Number))
 	if err != nil || old.Block.Hash != world.Block.Hash || old.Tempo != sub.Tempo {
 		t.Errorf("Hyperparameters at the world's block: %+v, %v", old, err)
 	}

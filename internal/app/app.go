@@ -159,11 +159,11 @@ func (a *App) connect(ctx context.Context) (*subtensor.Client, error) {
 	a.mu.Lock()
 	if a.closed {
 		a.mu.Unlock()
-		main.Close()
+		_ = main.Close()
 		return nil, chain.ErrClosed
 	}
 	a.chain = main
-	a.closers = append(a.closers, func() error { main.Close(); return nil })
+	a.closers = append(a.closers, main.Close)
 	a.mu.Unlock()
 
 	var archive func(ctx context.Context) (*chain.Client, error)
@@ -263,7 +263,7 @@ func (d *archiveDialer) get(ctx context.Context) (*chain.Client, error) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if d.closed {
-			c.Close()
+			_ = c.Close()
 			return nil, chain.ErrClosed
 		}
 		d.client = c
@@ -287,7 +287,7 @@ func (d *archiveDialer) close() error {
 	d.client, d.closed = nil, true
 	d.mu.Unlock()
 	if c != nil {
-		c.Close()
+		return c.Close()
 	}
 	return nil
 }

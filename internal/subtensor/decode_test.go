@@ -3,6 +3,7 @@ package subtensor
 import (
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -25,12 +26,12 @@ import (
 const recordedBlock = "0xdb13c066e2c63969f140164fb3bfe7a0aaa7b71407fc0fe525d68e57329ef9d0"
 
 var (
-	md343Once sync.Once
-	md343     *metadata.Metadata
-	md343Err  error
-	recOnce   sync.Once
-	recs      map[string]map[string]map[string]json.RawMessage
-	recErr    error
+	md343Once     sync.Once
+	md343         *metadata.Metadata
+	errMD343      error
+	recOnce       sync.Once
+	recs          map[string]map[string]map[string]json.RawMessage
+	errRecordings error
 )
 
 func metadata343(t *testing.T) *metadata.Metadata {
@@ -39,13 +40,13 @@ func metadata343(t *testing.T) *metadata.Metadata {
 	md343Once.Do(func() {
 		b, err := hex.DecodeString(strings.TrimPrefix(strings.TrimSpace(string(raw)), "0x"))
 		if err != nil {
-			md343Err = err
+			errMD343 = err
 			return
 		}
-		md343, md343Err = metadata.Decode(b)
+		md343, errMD343 = metadata.Decode(b)
 	})
-	if md343Err != nil {
-		t.Fatal(md343Err)
+	if errMD343 != nil {
+		t.Fatal(errMD343)
 	}
 	return md343
 }
@@ -55,9 +56,9 @@ func metadata343(t *testing.T) *metadata.Metadata {
 func recorded(t *testing.T, test, method, params string) []byte {
 	t.Helper()
 	raw := sharedtest.ReadFile(t, "finney", "sdk_websocket_recordings.json")
-	recOnce.Do(func() { recErr = json.Unmarshal(raw, &recs) })
-	if recErr != nil {
-		t.Fatal(recErr)
+	recOnce.Do(func() { errRecordings = json.Unmarshal(raw, &recs) })
+	if errRecordings != nil {
+		t.Fatal(errRecordings)
 	}
 	msg, ok := recs[test][method][params]
 	if !ok {
@@ -192,7 +193,8 @@ func checkNeurons(t *testing.T, got []Neuron, want expectedNeurons) {
 		t.Errorf("totals (-want +got):\n%s", diff)
 	}
 	for _, wn := range want.Neurons {
-		uid := int(wn["uid"].(float64))
+		uidF, _ := wn["uid"].(float64)
+		uid := int(uidF)
 		if uid >= len(got) {
 			t.Fatalf("uid %d missing", uid)
 		}
@@ -330,7 +332,7 @@ func TestHyperparamsOpaque(t *testing.T) {
 	if len(params) != 27 || params[0].Name != "rho" || params[26].Name != "liquid_alpha_enabled" {
 		t.Errorf("params %v", params)
 	}
-	if _, err := decodeOpaqueHyperparams(nil); err != errNoSubnet {
+	if _, err := decodeOpaqueHyperparams(nil); !errors.Is(err, errNoSubnet) {
 		t.Errorf("empty answer: %v, want errNoSubnet", err)
 	}
 }
@@ -364,7 +366,7 @@ func TestHyperparamsTypedV1(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if params, err := decodeHyperparams(m, metadata343(t).Types, []byte{0}); err != errNoSubnet || params != nil {
+	if params, err := decodeHyperparams(m, metadata343(t).Types, []byte{0}); !errors.Is(err, errNoSubnet) || params != nil {
 		t.Errorf("None: %v, %v", params, err)
 	}
 }
@@ -430,7 +432,7 @@ func TestHyperparamsEntries(t *testing.T) {
 			{Name: "value", Value: metadata.Variant{Name: variant, Fields: []metadata.NamedValue{{Value: v}}}},
 		}}
 	}
-	big := scale.Uint128{Hi: 1, Lo: 2}
+	huge := scale.Uint128{Hi: 1, Lo: 2}
 	params, err := entryParams(metadata.Sequence{
 		entry("tempo", "U16", uint16(360)),
 		entry("commit_reveal_weights_enabled", "Bool", true),
@@ -440,7 +442,7 @@ func TestHyperparamsEntries(t *testing.T) {
 		entry("commit_reveal_period", "U64", uint64(1)),
 		entry("min_burn", "TaoBalance", uint64(500000)),
 		entry("alpha_sigmoid_steepness", "I32F32", int64(3)<<32),
-		entry("huge", "U128", big),
+		entry("huge", "U128", huge),
 		entry("ratio", "U64F64", scale.Uint128{Hi: 0, Lo: 1 << 63}),
 	})
 	if err != nil {
@@ -453,7 +455,7 @@ func TestHyperparamsEntries(t *testing.T) {
 	if h.Tempo != 360 || !h.CommitRevealWeightsEnabled || h.WeightsVersion != 7 || h.MaxWeightsLimit != 65535 {
 		t.Errorf("typed %+v", h)
 	}
-	for name, want := range map[string]string{"min_burn": "500000", "alpha_sigmoid_steepness": "3", "huge": big.String(), "ratio": "0.5"} {
+	for name, want := range map[string]string{"min_burn": "500000", "alpha_sigmoid_steepness": "3", "huge": huge.String(), "ratio": "0.5"} {
 		if v, _ := h.Param(name); v.String() != want {
 			t.Errorf("%s = %s, want %s", name, v, want)
 		}

@@ -54,7 +54,7 @@ func dial(t *testing.T, url string) *chain.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(c.Close)
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
@@ -65,15 +65,6 @@ func newClient(t *testing.T, main *chain.Client, opts Options) *Client {
 		t.Fatal(err)
 	}
 	return c
-}
-
-func accountHex(t *testing.T, ss58 string) string {
-	t.Helper()
-	a, err := keys.ParseAccountID(ss58)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a.Hex()
 }
 
 // oracleSubnetState decodes get_subnet_state with polkadot-js. Spec 218 wraps
@@ -291,12 +282,11 @@ func TestCertificatesMatchOracle(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, listed := all[hk]
-			switch {
-			case want == nil:
+			if want == nil {
 				if one != nil || listed {
 					t.Errorf("uid %d: certificate %+v / listed %v; the oracle has none", n.UID, one, listed)
 				}
-			default:
+			} else {
 				withCert++
 				if one == nil || !listed || "0x"+hex.EncodeToString(one.PublicKey) != want.PublicKey || one.Algorithm != want.Algorithm ||
 					!bytes.Equal(got.PublicKey, one.PublicKey) || got.Algorithm != one.Algorithm {
@@ -420,7 +410,13 @@ func (p *pruningNode) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	res, err := http.Post(dn.HTTPURL, "application/json", bytes.NewReader(body)) //nolint:noctx // test forwarder
+	fwd, err := http.NewRequestWithContext(r.Context(), http.MethodPost, dn.HTTPURL, bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fwd.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(fwd)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
@@ -496,7 +492,11 @@ func TestArchiveRouting(t *testing.T) {
 	if after := node.reads(older.Hash); after != before {
 		t.Errorf("the main node was asked %d times about a block past the cutoff", after-before)
 	}
-	if n := metricValue(t, stale.m.duration.WithLabelValues(operationHyper, "success").(prometheus.Metric)); n != 1 {
+	timed, ok := stale.m.duration.WithLabelValues(operationHyper, "success").(prometheus.Metric)
+	if !ok {
+		t.Fatal("a histogram observer that is not a metric")
+	}
+	if n := metricValue(t, timed); n != 1 {
 		t.Errorf("%v hyperparameter reads timed, want 1", n)
 	}
 	if archiveDials.Load() == 0 {

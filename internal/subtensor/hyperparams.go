@@ -119,14 +119,14 @@ var errNoSubnet = errors.New("no such subnet")
 // fillTyped sets the typed fields from Params. The fields it needs are in
 // every version of the API; an answer without one is not usable.
 func (h *Hyperparameters) fillTyped() error {
-	u := func(name string, max uint64) (uint64, error) {
+	u := func(name string, limit uint64) (uint64, error) {
 		v, ok := h.Param(name)
 		if !ok {
 			return 0, fmt.Errorf("subtensor: %s answered without %s", h.Source, name)
 		}
 		x, ok := v.Uint64()
-		if !ok || x > max {
-			return 0, fmt.Errorf("subtensor: %s: %s = %s is not an integer up to %d", h.Source, name, v, max)
+		if !ok || x > limit {
+			return 0, fmt.Errorf("subtensor: %s: %s = %s is not an integer up to %d", h.Source, name, v, limit)
 		}
 		return x, nil
 	}
@@ -138,7 +138,7 @@ func (h *Hyperparameters) fillTyped() error {
 	if mwl, err = u("max_weights_limit", math.MaxUint16); err != nil {
 		return err
 	}
-	h.Tempo, h.MaxWeightsLimit = uint16(tempo), uint16(mwl)
+	h.Tempo, h.MaxWeightsLimit = uint16(tempo), uint16(mwl) //nolint:gosec // G115: both checked against MaxUint16 above
 	if h.WeightsVersion, err = u("weights_version", math.MaxUint64); err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ func timestampAt(ctx context.Context, cc *chain.Client, b Block) (time.Time, err
 	if err != nil || !found {
 		return time.Time{}, err
 	}
-	return time.UnixMilli(int64(ms)).UTC(), nil //nolint:gosec // G115: milliseconds since 1970 fit in an int64
+	return time.UnixMilli(int64(ms)).UTC(), nil
 }
 
 // Neurons returns every neuron of the subnet at block b in uid order

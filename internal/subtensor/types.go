@@ -1,6 +1,7 @@
 package subtensor
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"time"
 
@@ -45,14 +46,11 @@ type AxonInfo struct {
 // Addr returns the axon's IP address: IPv4 when the value fits in 32 bits,
 // IPv6 otherwise. ip_type is ignored, as turbobt and Pylon ignore it.
 func (a AxonInfo) Addr() netip.Addr {
-	if a.IP.Hi == 0 && a.IP.Lo <= 0xffffffff {
-		v := uint32(a.IP.Lo)
-		return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-	}
 	var b [16]byte
-	for i := range 8 {
-		b[i] = byte(a.IP.Hi >> (56 - 8*i))
-		b[8+i] = byte(a.IP.Lo >> (56 - 8*i))
+	binary.BigEndian.PutUint64(b[:8], a.IP.Hi)
+	binary.BigEndian.PutUint64(b[8:], a.IP.Lo)
+	if a.IP.Hi == 0 && a.IP.Lo <= 0xffffffff {
+		return netip.AddrFrom4([4]byte(b[12:]))
 	}
 	return netip.AddrFrom16(b)
 }
