@@ -22,6 +22,7 @@ import (
 
 	"github.com/pylon-go/pylon"
 	"github.com/pylon-go/pylon/internal/app"
+	"github.com/pylon-go/pylon/internal/chain/rpc/faultproxy"
 	"github.com/pylon-go/pylon/internal/config"
 	"github.com/pylon-go/pylon/internal/devnet"
 )
@@ -823,5 +824,44 @@ func TestRecentNeurons(t *testing.T) {
 	s2 := serve(t, append(standardEnv(), fmt.Sprintf("PYLON_RECENT_OBJECTS_NETUIDS=[%d]", s1.Netuid))...)
 	if r, _ := getJSON[pylon.SubnetNeurons](t, subnetURL(s2, s1.Netuid, "/block/recent/neurons")); len(r.Neurons) != len(s1.Neurons) {
 		t.Errorf("recent neurons of the listed subnet: %d", len(r.Neurons))
+	}
+}
+
+// TestStartsWithoutTheChain: the node refuses connections when the service
+// starts; the service serves anyway, answers reads and /ready with 503 and
+// the reason, keeps connecting, and serves reads once the node is back.
+func TestStartsWithoutTheChain(t *testing.T) {
+	p, err := faultproxy.New(strings.TrimPrefix(dn.URL, "ws://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	p.Refuse(true)
+	env := standardEnv()
+	for i, kv := range env {
+		if strings.HasPrefix(kv, "PYLON_BITTENSOR_NETWORK=") || strings.HasPrefix(kv, "PYLON_BITTENSOR_ARCHIVE_NETWORK=") {
+			k, _, _ := strings.Cut(kv, "=")
+			env[i] = k + "=ws://" + p.Addr()
+		}
+	}
+	s := serve(t, env...)
+	netuid := world.Subnets[0].Netuid
+	for _, path := range []string{"/ready", fmt.Sprintf("/api/v1/subnet/%d/block/latest/neurons", netuid)} {
+		a := get(t, s.URL+path, openTok)
+		if p := problem(t, a); a.status != http.StatusServiceUnavailable || !strings.Contains(p.Detail, "not connected to the chain yet") {
+			t.Errorf("%s while the node refuses: %d %q", path, a.status, p.Detail)
+		}
+	}
+
+	p.Refuse(false)
+	if err := s.app.Reads().WaitRecent(ctxT(t), netuid, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := getJSON[pylon.SubnetNeurons](t, subnetURL(s, netuid, "/block/latest/neurons"))
+	if len(got.Neurons) != len(world.Subnets[0].Neurons) {
+		t.Errorf("%d neurons after connecting", len(got.Neurons))
+	}
+	if a := get(t, s.URL+"/ready", ""); a.status != http.StatusOK {
+		t.Errorf("/ready after connecting: %d %s", a.status, a.body)
 	}
 }
