@@ -72,8 +72,8 @@ func respond(in *cachedInput, e *service.Entry, warning string) *cachedOutput {
 	out := &cachedOutput{
 		Vary:         "Accept-Encoding",
 		CacheControl: "no-cache",
-		BlockNumber:  strconv.FormatUint(e.Block.Number, 10),
-		BlockHash:    e.Block.Hash.String(),
+		BlockNumber:  e.NumberText,
+		BlockHash:    e.HashText,
 		BlockAge:     strconv.FormatFloat(e.Age(time.Now()).Seconds(), 'f', 3, 64),
 	}
 	if warning != "" {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/pylon-go/pylon/internal/subtensor"
@@ -27,6 +28,9 @@ type Entry struct {
 	// representations; they differ, as RFC 9110 §8.8.3 requires of
 	// different content codings.
 	ETag, GzipETag string
+	// NumberText and HashText are the block's number and hash as the
+	// freshness headers carry them, rendered once.
+	NumberText, HashText string
 
 	// value is the domain value the body was built from, for entries derived
 	// from it (validators from neurons, one certificate from all).
@@ -70,11 +74,13 @@ func newEntry(block subtensor.BlockInfo, body, value any) (*Entry, error) {
 	sum := sha256.Sum256(js)
 	tag := hex.EncodeToString(sum[:16])
 	return &Entry{
-		Block:    block,
-		JSON:     js,
-		Gzip:     gz.Bytes(),
-		ETag:     `"` + tag + `"`,
-		GzipETag: `"` + tag + `-gzip"`,
-		value:    value,
+		Block:      block,
+		JSON:       js,
+		Gzip:       gz.Bytes(),
+		ETag:       `"` + tag + `"`,
+		GzipETag:   `"` + tag + `-gzip"`,
+		NumberText: strconv.FormatUint(block.Number, 10),
+		HashText:   block.Hash.String(),
+		value:      value,
 	}, nil
 }
