@@ -2,9 +2,11 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +96,63 @@ func TestLifecycle(t *testing.T) {
 	}
 	if err := a.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
+	}
+}
+
+// TestReadRoutesDocumented: the read routes are in the OpenAPI document with
+// their JSON models, 304 and the freshness headers, even without a chain;
+// the seed paths exist only in the seed format.
+func TestReadRoutesDocumented(t *testing.T) {
+	a, err := app.New(context.Background(), testConfig(), app.Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	req := httptest.NewRequestWithContext(context.Background(), http.MethodGet, "/schema/openapi.json", http.NoBody)
+	rec := httptest.NewRecorder()
+	a.Handler().ServeHTTP(rec, req)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Headers map[string]any `json:"headers"`
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatalf("%d: %v", rec.Code, err)
+	}
+	for path, model := range map[string]string{
+		"/api/v1/block/latest":                                                            "BlockInfo",
+		"/api/v1/block/{block_number}":                                                    "BlockInfo",
+		"/api/v1/subnet/{netuid}/block/latest/neurons":                                    "SubnetNeurons",
+		"/api/v1/subnet/{netuid}/block/{block_number}/neurons":                            "SubnetNeurons",
+		"/api/v1/subnet/{netuid}/block/recent/neurons":                                    "SubnetNeurons",
+		"/api/v1/identity/{identity_name}/subnet/{netuid}/block/latest/validators":        "SubnetValidators",
+		"/api/v1/subnet/{netuid}/block/{block_number}/hyperparameters":                    "Hyperparameters",
+		"/api/_unstable/openaccess/subnet/{netuid}/block/latest/certificates/{hotkey}":    "Certificate",
+		"/api/v1/identity/{identity_name}/subnet/{netuid}/block/latest/certificates/self": "Certificate",
+		"/api/v1/subnet/{netuid}/neurons/{block_number}":                                  "SubnetNeurons",
+		"/api/v1/identity/{identity_name}/subnet/{netuid}/certificates/self":              "Certificate",
+	} {
+		op, ok := doc.Paths[path]["get"]
+		if !ok {
+			t.Errorf("GET %s is not documented", path)
+			continue
+		}
+		ok200 := op.Responses["200"]
+		if ref := ok200.Content["application/json"].Schema.Ref; !strings.HasSuffix(ref, "/"+model) {
+			t.Errorf("GET %s: 200 schema %q, want %s", path, ref, model)
+		}
+		if _, ok := op.Responses["304"]; !ok || ok200.Headers["ETag"] == nil || ok200.Headers["X-Pylon-Block-Number"] == nil {
+			t.Errorf("GET %s: 304 or the ETag and freshness headers are not documented", path)
+		}
+	}
+	if _, ok := doc.Paths["/api/v1/certificates"]; ok {
+		t.Error("a seed path is served outside the seed format")
 	}
 }
