@@ -16,6 +16,11 @@
 // runs; the handler reads the identity with IdentityFrom, the subnet with
 // NetuidFrom or its input, and the deadline from its context.
 //
+// RegisterReads adds every read route of Pylon's API over the service
+// layer's cache: the answers arrive encoded and are sent as bytes (by
+// reference, not copied), with ETag/304, gzip when accepted, and the
+// X-Pylon-Block-* freshness headers.
+//
 // The package knows nothing about SCALE or RPC: handlers call the service
 // layer.
 package api

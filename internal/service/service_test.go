@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pylon-go/pylon"
+	"github.com/pylon-go/pylon/internal/chain"
 	"github.com/pylon-go/pylon/internal/chain/scale"
 	"github.com/pylon-go/pylon/internal/config"
 	"github.com/pylon-go/pylon/internal/keys"
@@ -222,5 +224,39 @@ func TestWithoutChain(t *testing.T) {
 	cancel()
 	if err := r.Run(ctx); err != nil {
 		t.Errorf("Run: %v", err)
+	}
+}
+
+// TestClassify: chain failures become the kinds the API answers with
+// (502 for a node's error or a failed archive fallback, 503 when no node can
+// be asked); deadlines stay deadlines (504).
+func TestClassify(t *testing.T) {
+	nodeSaid := errors.New("wasm trap: unreachable")
+	for name, c := range map[string]struct {
+		err  error
+		kind Kind
+		text string
+	}{
+		"archive fallback failed": {&subtensor.ArchiveError{Reason: subtensor.ReasonUnknownBlock, Block: 7, Main: subtensor.ErrUnknownBlock, Err: nodeSaid},
+			KindBadGateway, "the archive node failed: wasm trap"},
+		"stale block, archive failed": {&subtensor.ArchiveError{Reason: subtensor.ReasonStaleBlock, Block: 7, Err: nodeSaid},
+			KindBadGateway, "older than the archive cutoff"},
+		"node error":         {nodeSaid, KindBadGateway, "from the chain failed: wasm trap"},
+		"pruned, no archive": {fmt.Errorf("read: %w", subtensor.ErrUnknownBlock), KindBadGateway, "no archive node is configured"},
+		"no node":            {fmt.Errorf("read: %w", chain.ErrUnavailable), KindUnavailable, "no chain node is available"},
+		"client closed":      {chain.ErrClosed, KindUnavailable, "no chain node is available"},
+	} {
+		err := classify(c.err, "the neurons of subnet 1 at block 7")
+		var se *Error
+		if !errors.As(err, &se) || se.Kind != c.kind || !strings.Contains(se.Detail, c.text) || !strings.Contains(se.Detail, "subnet 1 at block 7") {
+			t.Errorf("%s: %v (%+v), want kind %d mentioning %q", name, err, se, c.kind, c.text)
+		}
+		if !errors.Is(err, c.err) {
+			t.Errorf("%s: the cause is not kept", name)
+		}
+	}
+	deadline := fmt.Errorf("read: %w", context.DeadlineExceeded)
+	if err := classify(deadline, "x"); err != deadline { //nolint:errorlint // the very same error must come back
+		t.Errorf("deadline: %v", err)
 	}
 }
