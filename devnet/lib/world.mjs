@@ -160,6 +160,10 @@ export async function bootstrap(api, opts = {}) {
   const plan = normaliseOptions(opts);
   const sudo = devKey(SUDO_URI);
   resetNonces();
+  // Where each step landed: two bootstraps of fresh chains must agree on these, and when they do
+  // not, the steps say where the worlds parted.
+  const steps = [`start at #${(await head(api)).number}`];
+  const landed = (label, outcomes) => steps.push(`${label} in #${[...new Set(outcomes.map((o) => o.blockNumber))].join(', #')}`);
 
   const keys = plan.map(planKeys);
 
@@ -177,7 +181,7 @@ export async function bootstrap(api, opts = {}) {
     for (const [address, amount] of coldFunds) funding.push(api.tx.balances.transferKeepAlive(address, amount));
     log(`subnet ${k}: ${neurons.length} neurons, ${coldFunds.size} coldkeys planned`);
   }
-  await inBlock(api, chunk(funding, CALLS_PER_BATCH).map((calls, j) => [sudo, api.tx.utility.batchAll(calls), `funding batch ${j}`]), { manual });
+  landed('funding', await inBlock(api, chunk(funding, CALLS_PER_BATCH).map((calls, j) => [sudo, api.tx.utility.batchAll(calls), `funding batch ${j}`]), { manual }));
   log(`funded ${funding.length - 1} accounts (${Date.now() - t0} ms)`);
 
   // Block 2: each subnet owner (coldkey 0) registers a network with its hotkey 0 (uid 0). Submission
@@ -187,6 +191,7 @@ export async function bootstrap(api, opts = {}) {
     keys.map((neurons, k) => [neurons[0].coldkey.pair, api.tx.subtensorModule.registerNetwork(neurons[0].hotkey.address, 1), `register_network of subnet ${k}`]),
     { manual },
   );
+  landed('register_network', regs);
   const netuids = [];
   for (const [k, r] of regs.entries()) {
     const events = await api.query.system.events.at(r.blockHash);
@@ -198,7 +203,7 @@ export async function bootstrap(api, opts = {}) {
   log(`registered subnets ${netuids.join(', ')} (${Date.now() - t0} ms)`);
 
   // Block 3: hyperparameters, one sudo batch.
-  await inBlock(api, [[sudo, api.tx.utility.batchAll(subnets.flatMap((s) => hyperparameterCalls(api, s))), 'hyperparameters']], { manual });
+  landed('hyperparameters', await inBlock(api, [[sudo, api.tx.utility.batchAll(subnets.flatMap((s) => hyperparameterCalls(api, s))), 'hyperparameters']], { manual }));
 
   // Spec 218 opens a subnet's dynamic pool with 1 rao of TAO and 1 rao of alpha, and emission keeps the
   // alpha reserve at that size, so add_stake would buy 0 alpha and no stake would ever rank validators.
@@ -234,7 +239,7 @@ export async function bootstrap(api, opts = {}) {
   }
   // Miners of a later group must not land in a block before an earlier group (uids follow order):
   // chunking keeps submission order.
-  for (const part of chunk([...neuronTxs, ...axonTxs], TX_PER_BLOCK)) await inBlock(api, part, { manual });
+  for (const part of chunk([...neuronTxs, ...axonTxs], TX_PER_BLOCK)) landed('neurons', await inBlock(api, part, { manual }));
   log(`registered ${keys.reduce((a, n) => a + n.length - 1, 0)} neurons, staked, served ${axonTxs.length} axons (${Date.now() - t0} ms)`);
 
   // Validator permits. Spec 218 (the raonet "rao" test runtime) runs epoch_mock for every subnet in
@@ -252,6 +257,7 @@ export async function bootstrap(api, opts = {}) {
   }
 
   const world = await readWorld(api, subnets, keys);
+  world.steps = steps;
   checkPermits(world);
   if (opts.walletDir) writeWallets(opts.walletDir, world, keys);
   world.walletDir = opts.walletDir ?? null;

@@ -49,9 +49,11 @@ type World struct {
 	Block       BlockRef `json:"block"` // the head when the bootstrap finished
 	// WalletDir holds the bittensor wallets: <WalletDir>/<Neuron.Wallet>/hotkeys/<Neuron.HotkeyName>;
 	// one wallet (coldkey) per owner and validator, one per group of four miners.
-	WalletDir string   `json:"walletDir"`
-	ElapsedMs int64    `json:"elapsedMs"`
-	Subnets   []Subnet `json:"subnets"`
+	WalletDir string `json:"walletDir"`
+	ElapsedMs int64  `json:"elapsedMs"`
+	// Steps says in which blocks the bootstrap's steps landed (a diagnostic, e.g. "funding in #2").
+	Steps   []string `json:"steps"`
+	Subnets []Subnet `json:"subnets"`
 }
 
 // Subnet is one bootstrapped subnet with its hyperparameters as read back.
