@@ -765,3 +765,125 @@ func TestDevnetHTTPFallback(t *testing.T) {
 	}
 	checkEventsMatch(ctx, t, res)
 }
+
+// BeforeSend sees the built extrinsic before it is sent and can decline it: nothing reaches the node, the
+// nonce is not used (polkadot-js sees it unchanged), and the next submission takes the same nonce.
+func TestDevnetBeforeSendDeclines(t *testing.T) {
+	needDevnet(t)
+	ctx := ctxT(t)
+	key := fundedKey(ctx, t)
+	nonce, _ := accountState(ctx, t, key.PublicKey(), "")
+	c0 := client.RPC().CallCount("author_submitAndWatchExtrinsic")
+	declined := errors.New("superseded meanwhile")
+	var seen extrinsic.Pending
+	res, err := submitter.Submit(ctx, key, extrinsic.NewCall("System", "remark", []byte("declined")),
+		extrinsic.BeforeSend(func(_ context.Context, p extrinsic.Pending) (func(), error) {
+			seen = p
+			return nil, declined
+		}))
+	if !errors.Is(err, extrinsic.ErrNotSent) || !errors.Is(err, declined) || res.Outcome != extrinsic.OutcomeNotSent {
+		t.Fatalf("want ErrNotSent and the callback's error, got %v", err)
+	}
+	if seen.Hash != res.Hash || seen.Nonce != nonce || seen.Signer != key.PublicKey() || seen.EraEnd != res.EraEnd ||
+		seen.Birth != res.Birth || seen.Call != "System.remark" {
+		t.Errorf("callback saw %+v, result %+v", seen, res)
+	}
+	if n := client.RPC().CallCount("author_submitAndWatchExtrinsic"); n != c0 {
+		t.Errorf("%d submissions, want none", n-c0)
+	}
+	produce(t)
+	var doneCalled, doneBeforeInclusion bool
+	res, err = submitter.Submit(ctx, key, extrinsic.NewCall("System", "remark", []byte("sent")),
+		extrinsic.BeforeSend(func(context.Context, extrinsic.Pending) (func(), error) {
+			return func() {
+				doneCalled = true
+				doneBeforeInclusion = client.RPC().CallCount("author_submitAndWatchExtrinsic") == c0+1
+			}, nil
+		}))
+	if err != nil || res.Nonce != nonce || !doneCalled || !doneBeforeInclusion {
+		t.Fatalf("second submission: %v, nonce %d want %d, done called %v", err, res.Nonce, nonce, doneCalled)
+	}
+	if n, _ := accountState(ctx, t, key.PublicKey(), ""); n != nonce+1 {
+		t.Errorf("nonce %d, want %d", n, nonce+1)
+	}
+}
+
+// A process records an extrinsic with BeforeSend, sends it, and loses sight of it before it is included
+// (its context ends while the extrinsic waits in the pool, as when the process is killed). A new Submitter
+// — a restarted process — tracks the record: it finds the extrinsic in the block that includes it, with the
+// events polkadot-js sees, and sends nothing. The transfer happened exactly once.
+func TestDevnetTrackAfterLosingSight(t *testing.T) {
+	needDevnet(t)
+	ctx := ctxT(t)
+	key := fundedKey(ctx, t)
+	to := freshAccount(t)
+	const amount = 3_000_000_000
+	first, err := extrinsic.NewSubmitter(client, extrinsic.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := make(chan extrinsic.Pending, 1)
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan submission, 1)
+	go func() {
+		res, err := first.Submit(sctx, key, transfer(to, amount), extrinsic.BeforeSend(func(_ context.Context, p extrinsic.Pending) (func(), error) {
+			recorded <- p
+			return nil, nil
+		}))
+		done <- submission{res, err}
+	}()
+	p := <-recorded
+	if h := pendingOf(ctx, t, key.PublicKey()); h != p.Hash {
+		t.Fatalf("pool holds %s, the record says %s", h, p.Hash)
+	}
+	cancel()
+	if got := <-done; !errors.Is(got.err, context.Canceled) || got.res.Included() {
+		t.Fatalf("first process: %v, %+v", got.err, got.res)
+	}
+
+	restarted, err := extrinsic.NewSubmitter(client, extrinsic.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c0 := client.RPC().CallCount("author_submitAndWatchExtrinsic") + client.RPC().CallCount("author_submitExtrinsic")
+	produce(t)
+	res, err := restarted.Track(ctx, p)
+	if err != nil || !res.Included() || res.Outcome != extrinsic.OutcomeSuccess || res.Hash != p.Hash || !res.Scanned {
+		t.Fatalf("track: %v, %+v", err, res)
+	}
+	if n := client.RPC().CallCount("author_submitAndWatchExtrinsic") + client.RPC().CallCount("author_submitExtrinsic"); n != c0 {
+		t.Errorf("tracking sent %d extrinsics", n-c0)
+	}
+	evs := checkEventsMatch(ctx, t, res)
+	if !hasEvent(evs, "balances.Transfer") {
+		t.Errorf("events %v", evs)
+	}
+	if _, free := accountState(ctx, t, to, ""); free.Cmp(big.NewInt(amount)) != 0 {
+		t.Errorf("recipient holds %s, want exactly one transfer of %d", free, amount)
+	}
+}
+
+// A record of an extrinsic that never reached the node (declined before sending): tracking reads every
+// block of its four-block era, does not find it, and says it can never be included.
+func TestDevnetTrackEraExpired(t *testing.T) {
+	needDevnet(t)
+	ctx := ctxT(t)
+	key := fundedKey(ctx, t)
+	var p extrinsic.Pending
+	_, err := submitter.Submit(ctx, key, extrinsic.NewCall("System", "remark", []byte("never sent")), extrinsic.WithEraPeriod(4),
+		extrinsic.BeforeSend(func(_ context.Context, pending extrinsic.Pending) (func(), error) {
+			p = pending
+			return nil, errors.New("decline")
+		}))
+	if !errors.Is(err, extrinsic.ErrNotSent) {
+		t.Fatal(err)
+	}
+	produce(t)
+	res, err := submitter.Track(ctx, p)
+	if !errors.Is(err, extrinsic.ErrEraExpired) || res.Outcome != extrinsic.OutcomeEraExpired || res.Included() {
+		t.Fatalf("want ErrEraExpired, got %v (%+v)", err, res)
+	}
+	if head, _, herr := dn.Head(ctx); herr != nil || head < p.EraEnd || p.EraEnd != p.Birth+3 {
+		t.Errorf("head %d, era %d–%d (%v)", head, p.Birth, p.EraEnd, herr)
+	}
+}

@@ -46,14 +46,21 @@
 // System.ExtrinsicFailed becomes a *DispatchError naming the pallet error (e.g.
 // SubtensorModule.SettingWeightsTooFast).
 //
+// # Surviving a restart
+//
+// A caller that must never send the same thing twice (the weights runner) registers BeforeSend: it learns
+// the hash, nonce and era of each extrinsic before it is sent, can make that durable, and can still decline
+// (ErrNotSent). After a restart, Track takes that record and finds out by scanning blocks — never by
+// sending — whether the extrinsic was included, failed, or can no longer be included (ErrEraExpired).
+//
 // Errors are typed for callers that branch (the weights runner): *DispatchError (the runtime ran the call
 // and rejected it), *PoolError (the node refused the extrinsic at submission: code, reason and, for
-// "Custom error: N", the name from CHAIN.md §8.1), the sentinels ErrDropped, ErrInvalid, ErrUsurped (the
+// "Custom error: N", the name from Options.CustomErrorNames), the sentinels ErrDropped, ErrInvalid, ErrUsurped (the
 // node's verdict: not included), ErrEraExpired (certainly not included: every block of its era was read),
-// ErrFutureTimeout (still in the pool, may land until its era ends), ErrFinalityTimeout and ErrNotInBlock,
-// and *UnknownExtensionError (ErrUnknownExtension).
+// ErrFutureTimeout (still in the pool, may land until its era ends), ErrFinalityTimeout, ErrNotInBlock and
+// ErrNotSent, and *UnknownExtensionError (ErrUnknownExtension).
 // Result.Outcome and the pylon_extrinsic_submissions_total metric classify the same way (OutcomeOf).
 //
-// The package is generic Substrate: it knows FRAME's extension identifiers and System events, and, for
-// messages only, subtensor's custom pool error codes; which pallet to call and with what is the caller's.
+// The package is generic Substrate: it knows FRAME's extension identifiers and System events; which pallet
+// to call and with what, and the names of a runtime's custom pool errors, are the caller's.
 package extrinsic

@@ -36,6 +36,9 @@ var (
 	ErrFinalityTimeout = errors.New("extrinsic: finality timeout")
 	// ErrNotInBlock: the node reported the extrinsic in a block that does not contain it.
 	ErrNotInBlock = errors.New("extrinsic: reported block does not contain the extrinsic")
+	// ErrNotSent: the BeforeSend callback declined the extrinsic, so it was never sent (the callback's
+	// error is wrapped too).
+	ErrNotSent = errors.New("extrinsic: not sent")
 )
 
 // DispatchError is the runtime's rejection of an included extrinsic: System.ExtrinsicFailed among its

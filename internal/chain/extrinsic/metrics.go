@@ -25,6 +25,8 @@ const (
 	OutcomeEraExpired       Outcome = "era_expired"
 	OutcomeFinality         Outcome = "finality_timeout"
 	OutcomeUnknownExtension Outcome = "unknown_extension"
+	// OutcomeNotSent: the BeforeSend callback declined; nothing was sent (ErrNotSent).
+	OutcomeNotSent Outcome = "not_sent"
 	// OutcomeError: anything else — building, transport, a cancelled context. If it happened after
 	// submission, the extrinsic may still be included (before Result.EraEnd).
 	OutcomeError Outcome = "error"
@@ -55,6 +57,8 @@ func OutcomeOf(err error) Outcome {
 		return OutcomeFinality
 	case errors.Is(err, ErrUnknownExtension):
 		return OutcomeUnknownExtension
+	case errors.Is(err, ErrNotSent):
+		return OutcomeNotSent
 	}
 	return OutcomeError
 }
@@ -68,7 +72,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		submissions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "pylon_extrinsic_submissions_total",
-			Help: "Extrinsics submitted, by call (Pallet.call) and outcome (success, dispatch_error, pool_rejected, dropped, invalid, usurped, future_timeout, era_expired, finality_timeout, unknown_extension, error).",
+			Help: "Extrinsics submitted, by call (Pallet.call) and outcome (success, dispatch_error, pool_rejected, dropped, invalid, usurped, future_timeout, era_expired, finality_timeout, unknown_extension, not_sent, error).",
 		}, []string{"call", "outcome"}),
 		inclusion: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "pylon_extrinsic_inclusion_seconds",

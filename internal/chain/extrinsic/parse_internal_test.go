@@ -61,6 +61,9 @@ func TestParseStatus(t *testing.T) {
 	}
 }
 
+// testCustomNames is a caller's table of custom pool error names (internal/subtensor has the real one).
+var testCustomNames = map[uint8]string{3: "SubnetNotExists", 6: "RateLimitExceeded", 19: "UidNotFound"}
+
 // Pool rejections as a Substrate node words them (message "Invalid Transaction" with the reason in data,
 // sc-rpc-api author/error.rs) and as Chopsticks does (the validity as JSON in the message, DEVNET.md §9.3).
 func TestParsePoolError(t *testing.T) {
@@ -101,7 +104,7 @@ func TestParsePoolError(t *testing.T) {
 			data = json.RawMessage(tc.data)
 		}
 		re := &rpc.Error{Code: tc.code, Message: tc.message, Data: data, Method: "author_submitAndWatchExtrinsic"}
-		pe := parsePoolError(re, SubtensorPoolErrors)
+		pe := parsePoolError(re, testCustomNames)
 		if pe == nil {
 			t.Fatalf("%d %s: not a pool error", tc.code, tc.message)
 		}

@@ -68,7 +68,9 @@ type Options struct {
 	// priority: someone else used the key) is rebuilt with a re-read nonce. Such a refusal means nothing
 	// entered the pool, so retrying cannot send anything twice. Zero: DefaultNonceRetries; negative: never.
 	NonceRetries int
-	// CustomErrorNames names the runtime's custom pool error codes in *PoolError. Nil: SubtensorPoolErrors.
+	// CustomErrorNames names the runtime's custom pool error codes ("Custom error: N") in *PoolError. A
+	// custom code is opaque without the runtime's source and metadata does not carry the table, so the
+	// layer that knows the runtime supplies it (internal/subtensor.PoolErrorNames). Nil: codes stay unnamed.
 	CustomErrorNames map[uint8]string
 	// Logger receives one line per submission outcome and the watch's fallbacks. Nil discards.
 	Logger *slog.Logger
@@ -111,9 +113,6 @@ func NewSubmitter(c Chain, opts Options) (*Submitter, error) {
 	if opts.NonceRetries == 0 {
 		opts.NonceRetries = DefaultNonceRetries
 	}
-	if opts.CustomErrorNames == nil {
-		opts.CustomErrorNames = SubtensorPoolErrors
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -129,8 +128,9 @@ func NewSubmitter(c Chain, opts Options) (*Submitter, error) {
 type SubmitOption func(*submitConfig)
 
 type submitConfig struct {
-	eraPeriod uint64
-	finalised bool
+	eraPeriod  uint64
+	finalised  bool
+	beforeSend func(ctx context.Context, p Pending) (done func(), err error)
 }
 
 // WaitFinalised makes this submission wait for finality.
@@ -146,6 +146,37 @@ func WithEraPeriod(blocks uint64) SubmitOption {
 			c.eraPeriod = blocks
 		}
 	}
+}
+
+// Pending is an extrinsic that is built and signed and about to be sent: what a caller records so that,
+// after losing track of it (a crash, a restart), it can find out with Track whether it was included instead
+// of sending its content again.
+type Pending struct {
+	// Call is "Pallet.name".
+	Call string
+	// Hash is the extrinsic hash, the name under which it appears in a block.
+	Hash chain.Hash
+	// Signer and Nonce are what it was built with.
+	Signer [32]byte
+	Nonce  uint64
+	// Birth is the block it was built on; EraEnd the last block that may include it. After EraEnd it can
+	// never be included.
+	Birth  uint64
+	EraEnd uint64
+}
+
+// BeforeSend has f called for this submission once the extrinsic is built and signed, just before it is
+// sent. It runs while the signer's submissions are serialised, so it should be quick.
+//
+// If f returns an error, nothing is sent: Submit returns an error matching ErrNotSent and f's error. The
+// callback is how a caller makes "about to send" durable before anything can reach the chain (a job
+// store records the hash and era, so a restart tracks the extrinsic instead of sending another), and how it
+// makes a last check that sending is still wanted. done, when not nil, is called as soon as the node has
+// answered the submission (accepted, refused or lost), before Submit waits for inclusion: a lock taken in f
+// can be released there. When a refusal for a taken nonce makes Submit rebuild the extrinsic, f runs again
+// for the new one (a new hash).
+func BeforeSend(f func(ctx context.Context, p Pending) (done func(), err error)) SubmitOption {
+	return func(c *submitConfig) { c.beforeSend = f }
 }
 
 // Result describes a submitted extrinsic.
@@ -293,7 +324,19 @@ func (s *Submitter) submit(ctx context.Context, signer Signer, call Call, cfg su
 			return r, err
 		}
 		res = r
+		var done func()
+		if cfg.beforeSend != nil {
+			done, err = cfg.beforeSend(ctx, res.pending())
+			if err != nil {
+				// The nonce was not used: the local count stays right.
+				acct.release()
+				return res, fmt.Errorf("%w: %w", ErrNotSent, err)
+			}
+		}
 		sub, m, err = s.send(ctx, x)
+		if done != nil {
+			done()
+		}
 		var pe *PoolError
 		switch {
 		case err == nil:
@@ -344,6 +387,39 @@ func (s *Submitter) submit(ctx context.Context, signer Signer, call Call, cfg su
 		return res, oerr
 	}
 	return res, err // nil, or ErrFinalityTimeout with the block filled in
+}
+
+// pending is what BeforeSend reports of a built extrinsic.
+func (r *Result) pending() Pending {
+	return Pending{Call: r.Call, Hash: r.Hash, Signer: r.Signer, Nonce: r.Nonce, Birth: r.Birth, EraEnd: r.EraEnd}
+}
+
+// Track follows an extrinsic that was sent earlier and lost sight of — typically by a process that
+// recorded it with BeforeSend and then restarted. It never sends anything: it scans the blocks after
+// p.Birth for p.Hash, as they arrive, until it finds it or p.EraEnd has passed, and reports like Submit:
+// nil with the Result filled in (block, index, events) when it was included and succeeded, a
+// *DispatchError when it was included and failed, ErrEraExpired when every block of its era was read
+// without finding it (it can never be included now), or a context or transport error (then it may still be
+// included until p.EraEnd).
+//
+// The signer's nonce is re-read from the node before its next submission, since the extrinsic may have
+// used one.
+func (s *Submitter) Track(ctx context.Context, p Pending) (*Result, error) {
+	s.account(p.Signer).invalidate()
+	res := &Result{Call: p.Call, Hash: p.Hash, Signer: p.Signer, Nonce: p.Nonce, Birth: p.Birth, EraEnd: p.EraEnd, Scanned: true}
+	blockHash, _, err := s.scan(ctx, res, submitConfig{})
+	if err == nil {
+		err = s.outcome(ctx, res, blockHash)
+	}
+	res.Outcome = OutcomeOf(err)
+	if err != nil {
+		s.log.Warn("extrinsic: tracked", slog.String("call", p.Call), slog.String("hash", p.Hash.String()),
+			slog.String("outcome", string(res.Outcome)), slog.String("error", err.Error()))
+	} else {
+		s.log.Info("extrinsic: tracked", slog.String("call", p.Call), slog.String("hash", p.Hash.String()),
+			slog.String("outcome", string(res.Outcome)), slog.Uint64("block", res.BlockNumber))
+	}
+	return res, err
 }
 
 // build makes the signed extrinsic on top of the best head. The caller holds acct's lock.

@@ -417,7 +417,7 @@ func TestSubmitPoolErrors(t *testing.T) {
 	})
 	_ = watches
 	f := newFakeChain(t, srv)
-	s, err := extrinsic.NewSubmitter(f, extrinsic.Options{})
+	s, err := extrinsic.NewSubmitter(f, extrinsic.Options{CustomErrorNames: map[uint8]string{6: "RateLimitExceeded"}})
 	if err != nil {
 		t.Fatal(err)
 	}
