@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/pylon-go/pylon/internal/chain"
+	"github.com/pylon-go/pylon/internal/chain/extrinsic"
 )
 
 // DefaultArchiveCutoff is Pylon's PYLON_BITTENSOR_ARCHIVE_BLOCKS_CUTOFF.
@@ -29,16 +30,21 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer, if set, registers the pylon_bittensor_* metrics.
 	Registerer prometheus.Registerer
+	// Submitter signs and submits the writes (weights, serve_axon_tls). It
+	// owns the signers' nonces, so the process has one; nil builds one over
+	// the main client with PoolErrorNames and no metrics.
+	Submitter *extrinsic.Submitter
 }
 
 // Client reads Bittensor data through a main chain client and, for old or
 // pruned blocks, an archive one. It is safe for concurrent use.
 type Client struct {
-	main    *chain.Client
-	archive func(ctx context.Context) (*chain.Client, error)
-	cutoff  uint64
-	log     *slog.Logger
-	m       *metrics
+	main      *chain.Client
+	submitter *extrinsic.Submitter
+	archive   func(ctx context.Context) (*chain.Client, error)
+	cutoff    uint64
+	log       *slog.Logger
+	m         *metrics
 }
 
 // New returns a Client reading through main.
@@ -50,12 +56,17 @@ func New(main *chain.Client, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{main: main, archive: opts.Archive, cutoff: opts.ArchiveCutoff, log: opts.Logger, m: m}
+	c := &Client{main: main, submitter: opts.Submitter, archive: opts.Archive, cutoff: opts.ArchiveCutoff, log: opts.Logger, m: m}
 	if c.cutoff == 0 {
 		c.cutoff = DefaultArchiveCutoff
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.submitter == nil {
+		if c.submitter, err = extrinsic.NewSubmitter(main, extrinsic.Options{CustomErrorNames: PoolErrorNames, Logger: c.log}); err != nil {
+			return nil, fmt.Errorf("subtensor: %w", err)
+		}
 	}
 	return c, nil
 }

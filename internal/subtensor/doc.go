@@ -11,6 +11,17 @@
 // uids of hotkeys, permits, last updates, tempo and the commit-reveal
 // settings as numbers).
 //
+// # Writes
+//
+// The calls the service makes — weights (set, hash commit and reveal,
+// timelocked commits, with or without a mechanism) and serve_axon_tls — are
+// built here by name with their arguments by name (WeightsCall,
+// ServeAxonTLS) and encoded against the runtime they are signed for. Submit
+// and Track go through the process's one extrinsic.Submitter, always on the
+// main node, with subtensor's custom pool error names (PoolErrorNames). The
+// reads behind them are here too: the calls a runtime offers, LastUpdate,
+// axons, hash commits, mechanism counts and the stateful epoch schedule.
+//
 // # Blocks
 //
 // Every read takes a Block (number and hash). Head returns the best block;
