@@ -25,7 +25,8 @@ func signerOf(t *testing.T, n devnet.Neuron) (*keys.Keypair, keys.AccountID) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return kp, kp.AccountID()
+	id := kp.AccountID()
+	return kp, id
 }
 
 func devnetRead(at string) devnet.ReadOptions { return devnet.ReadOptions{At: at} }
@@ -86,12 +87,11 @@ func TestWeightsReadsMatchOracle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			switch {
-			case want == nil:
+			if want == nil {
 				if got != nil {
 					t.Errorf("uid %d: axon %+v, the oracle has none", n.UID, got)
 				}
-			default:
+			} else {
 				served++
 				if got == nil || got.Port != want.Port || got.Addr().String() != want.IP || got.IPType != want.IPType ||
 					got.Protocol != want.Protocol || got.Version != want.Version || got.Block != want.Block {

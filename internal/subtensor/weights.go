@@ -129,6 +129,12 @@ func (c *Client) WeightCommits(ctx context.Context, b Block, netuidIndex uint16,
 	return out, err
 }
 
+// hasStorage reports whether the runtime has the SubtensorModule storage item.
+func hasStorage(rt *chain.Runtime, item string) bool {
+	_, err := rt.Metadata.StorageEntry(palletSubtensor, item)
+	return err == nil
+}
+
 // EpochState is a subnet's epoch schedule on a runtime with stateful epochs
 // (spec ≥ 423, CHAIN.md §9.2), read at one block.
 type EpochState struct {
@@ -152,7 +158,7 @@ func (c *Client) EpochState(ctx context.Context, b Block, netuid uint16) (*Epoch
 		if err != nil {
 			return err
 		}
-		if _, err := rt.Metadata.StorageEntry(palletSubtensor, itemLastEpochBlock); err != nil {
+		if !hasStorage(rt, itemLastEpochBlock) {
 			return nil // legacy schedule
 		}
 		st := &EpochState{}
