@@ -37,6 +37,7 @@ type API interface {
 
 	PutWeights(ctx context.Context, weights map[string]float64, opts ...WeightsOption) (*SetWeightsResponse, *Response, error)
 	WeightsStatus(ctx context.Context, block int64, opts ...WeightsOption) (*WeightsStatus, *Response, error)
+	WeightsJob(ctx context.Context, id string) (*WeightsJob, *Response, error)
 
 	// Close releases the implementation; later calls fail with ErrClosed.
 	Close() error

@@ -201,3 +201,14 @@ func (c *Client) WeightsStatus(ctx context.Context, block int64, opts ...Weights
 		path: "/mechanism/" + strconv.Itoa(int(o.MechanismID)) + blockPath(block) + "/weights/status",
 	})
 }
+
+// WeightsJob returns a weights job of the identity — the JobID of a PutWeights
+// answer — with its status, epoch, attempts, commit, result and history.
+// Another identity's job, or one that does not exist, is ErrNotFound.
+//
+// GET /api/v1/identity/{name}/subnet/{netuid}/weights/jobs/{id}
+func (c *Client) WeightsJob(ctx context.Context, id string) (*WeightsJob, *Response, error) {
+	return call[WeightsJob](ctx, c, request{
+		method: http.MethodGet, path: "/weights/jobs/" + url.PathEscape(id), access: accessIdentity, repeatable: true,
+	})
+}

@@ -265,7 +265,8 @@ type Certificates map[string]Certificate
 
 // GenerateCertificateKeypairRequest is the body of POST …/certificates/self.
 type GenerateCertificateKeypairRequest struct {
-	Algorithm CertificateAlgorithm `json:"algorithm" example:"1" doc:"Key algorithm: 1 = Ed25519." default:"1"`
+	// Algorithm defaults to Ed25519 when absent (or 0).
+	Algorithm CertificateAlgorithm `json:"algorithm,omitempty" example:"1" doc:"Key algorithm: 1 = Ed25519 (the default)." default:"1"`
 }
 
 // SetWeightsRequest is the body of PUT …/weights: the weight of each hotkey.
@@ -310,6 +311,83 @@ type SetWeightsResponse struct {
 	UIDs       []uint16 `json:"uids,omitempty" doc:"Dry run: the uids that would be submitted."`
 	Values     []uint16 `json:"values,omitempty" doc:"Dry run: the u16 weights that would be submitted, matching uids."`
 	VersionKey uint64   `json:"version_key,omitempty" doc:"Dry run: the version key that would be sent."`
+}
+
+// WeightsJob is a weights job and everything that happened to it, the body
+// of GET …/weights/jobs/{job_id}. Jobs are what PUT …/weights schedules: the
+// service runs each until its weights land, its epoch ends, or a newer
+// request for the same identity and mechanism supersedes it.
+type WeightsJob struct {
+	ID          string `json:"id" doc:"The job id."`
+	Identity    string `json:"identity" doc:"The identity the job signs for."`
+	Hotkey      string `json:"hotkey" doc:"The identity's hotkey (SS58) when the job was made."`
+	Netuid      uint16 `json:"netuid" doc:"The subnet."`
+	MechanismID uint8  `json:"mechanism_id" doc:"The subnet mechanism (0–7)."`
+	// Status is pending, running, committed (a commit is on chain, its
+	// reveal outstanding), landed, failed, expired, superseded or cancelled.
+	Status string `json:"status" enum:"pending,running,committed,landed,failed,expired,superseded,cancelled" doc:"Where the job stands; landed, failed, expired, superseded and cancelled are final."`
+	// Schedule is how it was asked to run: auto (within its epoch, with
+	// retries) or now (one immediate attempt).
+	Schedule WeightsMode `json:"schedule" enum:"auto,now" doc:"auto: within the epoch, with retries; now: one immediate attempt."`
+	// Mode and Call say how the last attempt submitted the weights
+	// (set_weights, commit_reveal_v2, timelock) and with which call;
+	// RevealCall is the reveal of commit_reveal_v2.
+	Mode       string `json:"mode,omitempty" example:"set_weights" doc:"How the weights are submitted, as chosen from the chain: set_weights, commit_reveal_v2 or timelock."`
+	Call       string `json:"call,omitempty" example:"set_mechanism_weights" doc:"The extrinsic used."`
+	RevealCall string `json:"reveal_call,omitempty" doc:"The reveal extrinsic of a hash commit."`
+	// Count and Weights are the request as received.
+	Count   int                `json:"count" doc:"How many weights the request carried."`
+	Weights map[string]float64 `json:"weights" doc:"The request's weights, by hotkey."`
+	// Epoch is the epoch the job is for.
+	Epoch         *Epoch           `json:"epoch,omitempty" doc:"The epoch the job is for."`
+	Attempts      int              `json:"attempts" doc:"Submission attempts made so far."`
+	NextAttemptAt *time.Time       `json:"next_attempt_at,omitempty" doc:"When the next attempt is due, while one is planned."`
+	LastError     *WeightsJobError `json:"last_error,omitempty" doc:"The last failure."`
+	// Commit describes a commit-reveal commit; Result the extrinsic that put
+	// the weights on chain (set_weights, the reveal, or the timelocked commit).
+	Commit     *WeightsCommit    `json:"commit,omitempty" doc:"The commit, for commit-reveal."`
+	Result     *WeightsJobResult `json:"result,omitempty" doc:"The extrinsic that put the weights on chain."`
+	CreatedAt  time.Time         `json:"created_at" doc:"When the request was accepted."`
+	UpdatedAt  time.Time         `json:"updated_at" doc:"When the job last changed."`
+	FinishedAt *time.Time        `json:"finished_at,omitempty" doc:"When the job reached its final status."`
+	// History lists every event, oldest first.
+	History []WeightsJobEvent `json:"history" doc:"Every event of the job, oldest first."`
+}
+
+// WeightsJobError is a failure of a weights job.
+type WeightsJobError struct {
+	Message string `json:"message" doc:"What went wrong."`
+	// Module is the chain's error name, when the chain rejected an extrinsic
+	// (e.g. SettingWeightsTooFast).
+	Module string `json:"module,omitempty" example:"SettingWeightsTooFast" doc:"The chain's error name, when the chain rejected an extrinsic."`
+}
+
+// WeightsCommit is a commit-reveal commit of a weights job. The salt of a
+// hash commit is never shown.
+type WeightsCommit struct {
+	Hash             string `json:"hash,omitempty" doc:"The commit hash (commit-reveal v2), 0x hex."`
+	RevealRound      uint64 `json:"reveal_round,omitempty" doc:"The drand round a timelocked commit is encrypted to."`
+	Block            uint64 `json:"block,omitempty" doc:"The block that included the commit."`
+	RevealFirstBlock uint64 `json:"reveal_first_block,omitempty" doc:"First block in which the reveal is accepted."`
+	RevealLastBlock  uint64 `json:"reveal_last_block,omitempty" doc:"Last block in which the reveal is accepted."`
+}
+
+// WeightsJobResult names the extrinsic that put a job's weights on chain.
+type WeightsJobResult struct {
+	Block          uint64 `json:"block" doc:"The block that included it."`
+	BlockHash      string `json:"block_hash" doc:"That block's hash."`
+	ExtrinsicHash  string `json:"extrinsic_hash" doc:"The extrinsic's hash."`
+	ExtrinsicIndex uint32 `json:"extrinsic_index" doc:"Its index in the block."`
+}
+
+// WeightsJobEvent is one entry of a job's history: created, status (from,
+// to), attempt, waiting (for the rate limit), submitted (hash, nonce, era),
+// included (block), error, tracking (after a restart), revealed, failed,
+// expired, cancelled.
+type WeightsJobEvent struct {
+	At     time.Time       `json:"at" doc:"When it happened."`
+	Kind   string          `json:"kind" doc:"What happened."`
+	Detail json.RawMessage `json:"detail" doc:"The particulars, a JSON object."`
 }
 
 // WeightsStatus is the body of GET …/mechanism/{id}/block/{n}/weights/status:

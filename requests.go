@@ -170,3 +170,12 @@ type WeightsStatusRequest struct {
 func (r WeightsStatusRequest) call(ctx context.Context, a API) (*WeightsStatus, *Response, error) {
 	return a.WeightsStatus(ctx, r.Block, WithMechanism(r.MechanismID))
 }
+
+// WeightsJobRequest is API.WeightsJob as a Request.
+type WeightsJobRequest struct {
+	ID string
+}
+
+func (r WeightsJobRequest) call(ctx context.Context, a API) (*WeightsJob, *Response, error) {
+	return a.WeightsJob(ctx, r.ID)
+}

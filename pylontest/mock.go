@@ -34,6 +34,7 @@ const (
 	MethodGenerateCertificateKeypair Method = "GenerateCertificateKeypair"
 	MethodPutWeights                 Method = "PutWeights"
 	MethodWeightsStatus              Method = "WeightsStatus"
+	MethodWeightsJob                 Method = "WeightsJob"
 )
 
 // responseTypes is what WorkNormally must be given for each method.
@@ -54,6 +55,7 @@ var responseTypes = map[Method]reflect.Type{
 	MethodGenerateCertificateKeypair: reflect.TypeFor[pylon.CertificateKeypair](),
 	MethodPutWeights:                 reflect.TypeFor[pylon.SetWeightsResponse](),
 	MethodWeightsStatus:              reflect.TypeFor[pylon.WeightsStatus](),
+	MethodWeightsJob:                 reflect.TypeFor[pylon.WeightsJob](),
 }
 
 // ErrNoBehaviour is returned by a MockClient method that was given no
@@ -311,4 +313,9 @@ func (m *MockClient) PutWeights(ctx context.Context, weights map[string]float64,
 func (m *MockClient) WeightsStatus(ctx context.Context, block int64, opts ...pylon.WeightsOption) (*pylon.WeightsStatus, *pylon.Response, error) {
 	o := pylon.ApplyWeightsOptions(opts...)
 	return play[pylon.WeightsStatus](ctx, m, MethodWeightsStatus, pylon.WeightsStatusRequest{Block: block, MechanismID: o.MechanismID})
+}
+
+// WeightsJob implements pylon.API.
+func (m *MockClient) WeightsJob(ctx context.Context, id string) (*pylon.WeightsJob, *pylon.Response, error) {
+	return play[pylon.WeightsJob](ctx, m, MethodWeightsJob, pylon.WeightsJobRequest{ID: id})
 }
