@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/pylon-go/pylon/internal/keys"
 )
 
 func runCmd(t *testing.T, env []string, args ...string) (code int, stdout, stderr string) {
@@ -25,15 +27,26 @@ func runCmd(t *testing.T, env []string, args ...string) (code int, stdout, stder
 }
 
 // testEnv is a valid identities-mode environment listening on a free port,
-// with an empty .env so the developer's own ./.env is never read.
+// with an empty .env so the developer's own ./.env is never read, and the
+// identities' hotkey files in the default wallet directory under HOME.
 func testEnv(t *testing.T, extra ...string) []string {
 	t.Helper()
 	envFile := filepath.Join(t.TempDir(), "empty.env")
 	if err := os.WriteFile(envFile, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	home := t.TempDir()
+	for _, wh := range [][2]string{{"w1", "h1"}, {"w2", "h2"}} {
+		kp, err := keys.KeypairFromURI("//Pylon//" + wh[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := keys.WriteKeyfile(context.Background(), filepath.Join(home, ".bittensor", "wallets", wh[0], "hotkeys", wh[1]), kp); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return append([]string{
-		"HOME=" + t.TempDir(),
+		"HOME=" + home,
 		"PYLON_ENV_FILE=" + envFile,
 		"PYLON_LISTEN_ADDRESS=127.0.0.1:0",
 		"PYLON_LOG_FORMAT=json",
@@ -112,6 +125,21 @@ func TestServeInvalidConfigurationListsEveryProblem(t *testing.T) {
 	}
 	if strings.Contains(errOut, "sn1-secret-token") {
 		t.Errorf("stderr quotes a token:\n%s", errOut)
+	}
+}
+
+// A hotkey file that is missing is a start-up error like an invalid setting:
+// exit status 2, naming the identity's variable and the file.
+func TestServeMissingHotkey(t *testing.T) {
+	env := testEnv(t, "PYLON_ID_SN2_HOTKEY_NAME=nothere", "PYLON_BITTENSOR_NETWORK=ws://127.0.0.1:1", "PYLON_BITTENSOR_ARCHIVE_NETWORK=ws://127.0.0.1:1")
+	code, _, errOut := runCmd(t, env, "serve")
+	if code != exitUsage {
+		t.Fatalf("exit %d, want 2; stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"pylon: invalid configuration (1 problem):", "PYLON_ID_SN2_HOTKEY_NAME: identity sn2:", filepath.Join("w2", "hotkeys", "nothere")} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
 	}
 }
 

@@ -58,6 +58,13 @@ func serve(ctx context.Context, args, env []string, _, stderr io.Writer) int {
 	reg := api.NewRegistry()
 	reg.MustRegister(buildInfoMetric(build))
 	svc, err := app.New(ctx, cfg, app.Options{Logger: log, Registry: reg, Version: build.Version})
+	if errors.Is(err, config.ErrInvalid) {
+		// Settings that name something unusable (a hotkey file that is
+		// missing or cannot be decrypted): the operator's fix, as for invalid
+		// settings.
+		fmt.Fprintf(stderr, "pylon: %v\n", err)
+		return exitUsage
+	}
 	if err != nil {
 		log.Error("cannot build the service", slog.Any("error", err))
 		return exitFailure

@@ -2,8 +2,9 @@
 // configuration: the logger and metrics registry it is given, and the parts
 // built from the configuration: the chain client (main node, and the archive
 // node dialled on first use), the subtensor reads with archive routing, the
-// read service with its cache and head-driven prefetch, and the HTTP server
-// with every route (the weights runner joins here as it is built).
+// read service with its cache and head-driven prefetch, the identities'
+// hotkeys, the weights job store and runner, the certificate writer, and the
+// HTTP server with every route.
 //
 // The pylon binary (cmd/pylon serve) and the in-process test server
 // (pylontest.NewServer) both build the service through New, so what tests
@@ -22,7 +23,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,9 +35,13 @@ import (
 
 	"github.com/pylon-go/pylon/internal/api"
 	"github.com/pylon-go/pylon/internal/chain"
+	"github.com/pylon-go/pylon/internal/chain/extrinsic"
 	"github.com/pylon-go/pylon/internal/config"
+	"github.com/pylon-go/pylon/internal/keys"
 	"github.com/pylon-go/pylon/internal/service"
+	"github.com/pylon-go/pylon/internal/store"
 	"github.com/pylon-go/pylon/internal/subtensor"
+	"github.com/pylon-go/pylon/internal/weights/jobs"
 )
 
 // Options are what the caller supplies besides the configuration.
@@ -58,12 +66,17 @@ type App struct {
 	registry *prometheus.Registry
 	http     *api.Server
 	reads    *service.Reads
+	store    store.Store
+	weights  *jobs.Service
+	certs    *service.Certificates
 	// reconnect: New could not reach the chain; Serve keeps trying.
 	reconnect bool
 
 	mu     sync.Mutex
 	chain  *chain.Client // nil without a chain (yet)
 	closed bool
+	// submitterMetrics: the submitter's metrics are registered.
+	submitterMetrics bool
 
 	// closers release what New acquired, in reverse order of acquisition.
 	closers   []func() error
@@ -85,12 +98,23 @@ type App struct {
 //   - the subtensor reads with archive routing, and the read service (cache,
 //     prefetch of cfg.CachedNetuids, recent neurons) on top of them, whose
 //     routes the HTTP server registers;
-//   - the weights runner (internal/weights, internal/store), started by
-//     Serve as background work and stopped with it, joins here.
+//   - every identity's hotkey, loaded (and decrypted with its password) when
+//     there is a chain to sign for: a missing or unreadable keyfile is a
+//     *config.Error naming the identity, its variable and the file, as for
+//     invalid settings (the binary exits with status 2);
+//   - the job store: PostgreSQL when cfg.Database.URL is set, else the SQLite
+//     file cfg.Database.Path (a configuration built by hand without either
+//     gets a file in a temporary directory, removed by Close);
+//   - the weights jobs service (internal/weights/jobs), whose runner Serve
+//     starts beside the HTTP server and stops with it, and the certificate
+//     writer, both signing through the process's one extrinsic submitter;
+//     while the chain is not reached yet they answer 503, and the runner
+//     resumes the stored jobs once it is.
 //
 // A configuration without chain endpoints (built by hand, or by
 // pylontest.NewServer without WithChainEndpoint) builds the service without
-// a chain: every route exists, reads answer 503 and /ready says why.
+// a chain: every route exists, reads and writes answer 503 and /ready says
+// why.
 func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	if cfg == nil {
 		return nil, errors.New("app: configuration is required")
@@ -106,12 +130,42 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 		a.registry = api.NewRegistry()
 	}
 
-	var st *subtensor.Client
-	var connectErr error
+	var (
+		st         *subtensor.Client
+		connectErr error
+		signers    map[string]*keys.Keypair
+	)
 	if len(cfg.Chain.Endpoints) > 0 {
+		var err error
+		if signers, err = loadHotkeys(ctx, cfg, a.log); err != nil {
+			return nil, errors.Join(err, a.Close())
+		}
 		if st, connectErr = a.connect(ctx); connectErr != nil {
 			a.log.Warn("cannot connect to the chain yet; serving without it and retrying", "err", connectErr)
 		}
+	}
+	if err := a.openStore(ctx); err != nil {
+		return nil, errors.Join(err, a.Close())
+	}
+	var ids []jobs.Identity
+	for _, id := range cfg.Identities {
+		if kp := signers[id.Name]; kp != nil {
+			ids = append(ids, jobs.Identity{Name: id.Name, Netuid: id.Netuid, Hotkey: kp})
+		}
+	}
+	ws, err := jobs.New(jobs.Options{
+		Store: a.store, Chain: st, Identities: ids,
+		RetryAttempts: cfg.Weights.Attempts, RetryDelay: cfg.Weights.Delay, MinVersionKey: cfg.Weights.MinVersionKey,
+		BlockTime: cfg.Chain.BlockDuration, Logger: a.log, Registerer: a.registry,
+	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("app: weights jobs: %w", err), a.Close())
+	}
+	a.weights = ws
+	a.certs = service.NewCertificates(st, signers, a.log)
+	if connectErr != nil {
+		ws.Connecting(connectErr)
+		a.certs.Connecting(connectErr)
 	}
 	reads, err := service.NewReads(st, service.Options{
 		Netuids:         cfg.CachedNetuids(),
@@ -136,6 +190,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*App, error) {
 	}
 	a.http = srv
 	api.RegisterReads(srv, reads)
+	api.RegisterWrites(srv, ws, a.certs)
 
 	// The service's own routes are registered above this line. Routes runs
 	// last, so a test's stand-in finds the real route when there is one and
@@ -178,11 +233,17 @@ func (a *App) connect(ctx context.Context) (*subtensor.Client, error) {
 		a.closers = append(a.closers, d.close)
 		a.mu.Unlock()
 	}
+	// One submitter for the process: it owns the signers' nonces.
+	sub, err := a.submitterFor(main)
+	if err != nil {
+		return nil, err
+	}
 	st, err := subtensor.New(main, subtensor.Options{
 		Archive:       archive,
 		ArchiveCutoff: uint64(max(cfg.Chain.ArchiveBlocksCutoff, 0)),
 		Logger:        a.log,
 		Registerer:    a.registry,
+		Submitter:     sub,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("app: %w", err)
@@ -205,15 +266,109 @@ func (a *App) keepConnecting(ctx context.Context) {
 		if err == nil {
 			a.log.Info("connected to the chain")
 			a.reads.Attach(st)
+			a.weights.Attach(st)
+			a.certs.Attach(st)
 			return
 		}
 		if ctx.Err() != nil {
 			return
 		}
 		a.reads.Connecting(err)
+		a.weights.Connecting(err)
+		a.certs.Connecting(err)
 		a.log.Warn("cannot connect to the chain; retrying", "err", err, "in", wait)
 		wait = min(2*wait, 30*time.Second)
 	}
+}
+
+// submitterFor builds the process's extrinsic submitter over the main
+// client, registering its metrics once (a reconnection builds another over
+// the new client).
+func (a *App) submitterFor(main *chain.Client) (*extrinsic.Submitter, error) {
+	a.mu.Lock()
+	reg := a.registry
+	if a.submitterMetrics {
+		reg = nil
+	}
+	a.submitterMetrics = true
+	a.mu.Unlock()
+	sub, err := extrinsic.NewSubmitter(main, extrinsic.Options{CustomErrorNames: subtensor.PoolErrorNames, Logger: a.log, Registerer: reg})
+	if err != nil {
+		return nil, fmt.Errorf("app: submitter: %w", err)
+	}
+	return sub, nil
+}
+
+// loadHotkeys loads every identity's hotkey: signing is local, so the
+// service holds the keys of all its identities. Every identity is tried, and
+// every failure is reported at once, naming the identity's variable and the
+// file; passwords and keys never appear.
+func loadHotkeys(ctx context.Context, cfg *config.Config, log *slog.Logger) (map[string]*keys.Keypair, error) {
+	out := make(map[string]*keys.Keypair, len(cfg.Identities))
+	var problems []config.Problem
+	for _, id := range cfg.Identities {
+		opts := keys.LoadOptions{Logger: log}
+		if id.HotkeyPassword.IsSet() {
+			opts.Password = keys.StaticPassword([]byte(id.HotkeyPassword.Value()))
+		}
+		kp, err := keys.LoadHotkey(ctx, cfg.Chain.WalletPath, id.WalletName, id.HotkeyName, opts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("app: loading hotkeys: %w", ctx.Err())
+			}
+			msg := fmt.Sprintf("identity %s: cannot load its hotkey: %v", id.Name, err)
+			if path, perr := keys.HotkeyPath(cfg.Chain.WalletPath, id.WalletName, id.HotkeyName); perr == nil && !strings.Contains(msg, path) {
+				msg += " (file " + path + ")"
+			}
+			problems = append(problems, config.Problem{Variable: hotkeyVariable(cfg, id), Message: msg})
+			continue
+		}
+		out[id.Name] = kp
+		log.Info("hotkey loaded", slog.String("identity", id.Name), slog.String("hotkey", kp.SS58()))
+	}
+	if len(problems) > 0 {
+		return nil, &config.Error{Problems: problems}
+	}
+	return out, nil
+}
+
+// hotkeyVariable names the setting that chose an identity's hotkey file.
+func hotkeyVariable(cfg *config.Config, id config.Identity) string {
+	if cfg.Mode == config.ModeSeed {
+		return "BITTENSOR_WALLET_HOTKEY_NAME"
+	}
+	return "PYLON_ID_" + strings.ToUpper(id.Name) + "_HOTKEY_NAME"
+}
+
+// openStore opens the job store the configuration names.
+func (a *App) openStore(ctx context.Context) error {
+	target := a.cfg.Database.Path
+	switch {
+	case a.cfg.Database.URL.IsSet():
+		target = a.cfg.Database.URL.Value()
+	case target == "":
+		dir, err := os.MkdirTemp("", "pylon-jobs-")
+		if err != nil {
+			return fmt.Errorf("app: job store: %w", err)
+		}
+		a.addCloser(func() error { return os.RemoveAll(dir) })
+		target = filepath.Join(dir, "pylon.db")
+	}
+	st, err := store.Open(ctx, target, store.WithLogger(a.log))
+	if err != nil {
+		// The URL may carry a password: the store's error names the
+		// database kind and the cause, not the URL.
+		return fmt.Errorf("app: opening the job store: %w", err)
+	}
+	a.store = st
+	a.addCloser(st.Close)
+	return nil
+}
+
+func (a *App) addCloser(f func() error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.closers = append(a.closers, f)
 }
 
 func nodeURLs(us []config.NodeURL) []string {
@@ -307,6 +462,12 @@ func (a *App) Chain() *chain.Client {
 	return a.chain
 }
 
+// Weights returns the weights jobs service.
+func (a *App) Weights() *jobs.Service { return a.weights }
+
+// Store returns the job store.
+func (a *App) Store() store.Store { return a.store }
+
 // Reads returns the read service (cache, prefetch, recent neurons).
 func (a *App) Reads() *service.Reads { return a.reads }
 
@@ -320,8 +481,9 @@ func (a *App) Handler() http.Handler { return a.http.Handler() }
 // listener is closed when Serve returns.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	// Background work runs beside the HTTP server under the same ctx: the
-	// read service follows the head and prefetches (the weights runner will
-	// join it). Serve waits for it before returning.
+	// read service follows the head and prefetches, the weights runner runs
+	// the jobs. Serve waits for both before returning; a job cut short
+	// resumes at the next start.
 	bg, stopBG := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	if a.reconnect {
@@ -330,6 +492,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	wg.Go(func() {
 		if err := a.reads.Run(bg); err != nil {
 			a.log.Error("read service stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
+		if err := a.weights.Run(bg); err != nil {
+			a.log.Error("weights runner stopped", "err", err)
 		}
 	})
 	err := a.http.Serve(ctx, ln)

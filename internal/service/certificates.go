@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/pylon-go/pylon/internal/chain/extrinsic"
 	"github.com/pylon-go/pylon/internal/config"
@@ -18,19 +19,37 @@ import (
 // weights, made at once rather than as a job, since the caller needs the
 // private key in the answer.
 type Certificates struct {
-	st      *subtensor.Client
+	st      atomic.Pointer[subtensor.Client]
+	pending atomic.Pointer[Error]
 	signers map[string]*keys.Keypair
 	log     *slog.Logger
 }
 
 // NewCertificates returns the certificate writer. signers are the identities'
-// hotkeys by identity name; st may be nil (no chain: every request is
-// unavailable).
+// hotkeys by identity name; st may be nil (no chain yet, see Attach, or none:
+// every request is unavailable).
 func NewCertificates(st *subtensor.Client, signers map[string]*keys.Keypair, log *slog.Logger) *Certificates {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Certificates{st: st, signers: signers, log: log}
+	c := &Certificates{signers: signers, log: log}
+	if st != nil {
+		c.st.Store(st)
+	}
+	return c
+}
+
+// Attach gives the writer its chain once it is reached; only the first call
+// counts.
+func (c *Certificates) Attach(st *subtensor.Client) {
+	if c.st.CompareAndSwap(nil, st) {
+		c.pending.Store(nil)
+	}
+}
+
+// Connecting records why there is no chain yet.
+func (c *Certificates) Connecting(err error) {
+	c.pending.Store(&Error{Kind: KindUnavailable, Detail: "not connected to the chain yet: " + err.Error(), Err: err})
 }
 
 // Generate makes a fresh certificate keypair for the identity's hotkey and
@@ -50,7 +69,11 @@ func (c *Certificates) Generate(ctx context.Context, id config.Identity, algorit
 	if algorithm != keys.CertificateAlgorithmEd25519 {
 		return nil, &Error{Kind: KindBadRequest, Detail: fmt.Sprintf("algorithm must be %d (Ed25519), the only certificate algorithm there is; got %d", keys.CertificateAlgorithmEd25519, algorithm)}
 	}
-	if c.st == nil {
+	st := c.st.Load()
+	if st == nil {
+		if p := c.pending.Load(); p != nil {
+			return nil, p
+		}
 		return nil, ErrNoChain
 	}
 	signer := c.signers[id.Name]
@@ -58,13 +81,13 @@ func (c *Certificates) Generate(ctx context.Context, id config.Identity, algorit
 		return nil, &Error{Kind: KindUnavailable, Detail: fmt.Sprintf("the hotkey of identity %s is not loaded", id.Name)}
 	}
 	hotkey := signer.AccountID()
-	head := c.st.Head()
-	if _, ok, err := c.st.UID(ctx, head, id.Netuid, hotkey); err != nil {
+	head := st.Head()
+	if _, ok, err := st.UID(ctx, head, id.Netuid, hotkey); err != nil {
 		return nil, classify(err, fmt.Sprintf("the uid of %s in subnet %d", hotkey, id.Netuid))
 	} else if !ok {
 		return nil, &Error{Kind: KindBadGateway, Detail: fmt.Sprintf("hotkey %s is not registered in subnet %d", hotkey, id.Netuid)}
 	}
-	axon, err := c.st.Axon(ctx, head, id.Netuid, hotkey)
+	axon, err := st.Axon(ctx, head, id.Netuid, hotkey)
 	if err != nil {
 		return nil, classify(err, fmt.Sprintf("the axon of %s in subnet %d", hotkey, id.Netuid))
 	}
@@ -77,12 +100,12 @@ func (c *Certificates) Generate(ctx context.Context, id config.Identity, algorit
 	if err != nil {
 		return nil, fmt.Errorf("service: certificate keypair: %w", err)
 	}
-	res, err := c.st.Submit(ctx, signer, subtensor.ServeAxonTLSFor(id.Netuid, *axon, kp.ChainArgument()).Call(), extrinsic.WaitInBlock())
+	res, err := st.Submit(ctx, signer, subtensor.ServeAxonTLSFor(id.Netuid, *axon, kp.ChainArgument()).Call(), extrinsic.WaitInBlock())
 	if err != nil {
 		return nil, submitError(err)
 	}
 	at := subtensor.Block{Number: res.BlockNumber, Hash: res.BlockHash}
-	stored, err := c.st.Certificate(ctx, at, id.Netuid, hotkey)
+	stored, err := st.Certificate(ctx, at, id.Netuid, hotkey)
 	if err != nil {
 		return nil, classify(err, "the stored certificate")
 	}

@@ -48,27 +48,27 @@ func (s *Service) readFacts(ctx context.Context, id Identity, mechanism uint8, b
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		f.hyper, err = s.chain.Hyperparameters(gctx, b, id.Netuid)
+		f.hyper, err = s.chain.Load().Hyperparameters(gctx, b, id.Netuid)
 		return err
 	})
 	g.Go(func() (err error) {
-		f.neurons, err = s.chain.Neurons(gctx, b, id.Netuid)
+		f.neurons, err = s.chain.Load().Neurons(gctx, b, id.Netuid)
 		return err
 	})
 	g.Go(func() (err error) {
-		f.calls, err = s.chain.Calls(gctx, b)
+		f.calls, err = s.chain.Load().Calls(gctx, b)
 		return err
 	})
 	g.Go(func() (err error) {
-		f.lastUpdate, err = s.chain.LastUpdate(gctx, b, idx)
+		f.lastUpdate, err = s.chain.Load().LastUpdate(gctx, b, idx)
 		return err
 	})
 	g.Go(func() (err error) {
-		mechs, supported, err = s.chain.Mechanisms(gctx, b, id.Netuid)
+		mechs, supported, err = s.chain.Load().Mechanisms(gctx, b, id.Netuid)
 		return err
 	})
 	g.Go(func() (err error) {
-		f.epochs, err = s.chain.EpochState(gctx, b, id.Netuid)
+		f.epochs, err = s.chain.Load().EpochState(gctx, b, id.Netuid)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -111,14 +111,14 @@ func (s *Service) scheduleAt(ctx context.Context, netuid uint16, b subtensor.Blo
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		h, err := s.chain.Hyperparameters(gctx, b, netuid)
+		h, err := s.chain.Load().Hyperparameters(gctx, b, netuid)
 		if err == nil {
 			tempo = h.Tempo
 		}
 		return err
 	})
 	g.Go(func() (err error) {
-		st, err = s.chain.EpochState(gctx, b, netuid)
+		st, err = s.chain.Load().EpochState(gctx, b, netuid)
 		return err
 	})
 	if err := g.Wait(); err != nil {

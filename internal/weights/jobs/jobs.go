@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,12 +67,18 @@ type Options struct {
 // Service is the weights use case: it validates and accepts requests as
 // durable jobs, runs them (Run), and answers what became of them.
 type Service struct {
-	st    store.Store
-	chain *subtensor.Client
-	ids   map[string]Identity
-	opts  Options
-	log   *slog.Logger
-	m     *metrics
+	st store.Store
+	// chain is set once, at New or by Attach; attached closes then. Until
+	// it is set, requests answer unavailable (pending says why) and Run
+	// waits before resuming jobs.
+	chain      atomic.Pointer[subtensor.Client]
+	pending    atomic.Pointer[service.Error]
+	attached   chan struct{}
+	attachOnce sync.Once
+	ids        map[string]Identity
+	opts       Options
+	log        *slog.Logger
+	m          *metrics
 
 	mu      sync.Mutex
 	gates   map[jobKey]*sync.Mutex
@@ -114,8 +121,11 @@ func New(opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		st: opts.Store, chain: opts.Chain, ids: map[string]Identity{}, opts: opts, log: opts.Logger, m: m,
-		gates: map[jobKey]*sync.Mutex{}, runners: map[jobKey]*runner{},
+		st: opts.Store, ids: map[string]Identity{}, opts: opts, log: opts.Logger, m: m,
+		gates: map[jobKey]*sync.Mutex{}, runners: map[jobKey]*runner{}, attached: make(chan struct{}),
+	}
+	if opts.Chain != nil {
+		s.Attach(opts.Chain)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -127,6 +137,34 @@ func New(opts Options) (*Service, error) {
 		s.ids[id.Name] = id
 	}
 	return s, nil
+}
+
+// Attach gives the service its chain, when New could not (the node was not
+// reachable at start-up); only the first call counts. Run resumes the stored
+// jobs from then on.
+func (s *Service) Attach(st *subtensor.Client) {
+	s.attachOnce.Do(func() {
+		s.chain.Store(st)
+		s.pending.Store(nil)
+		close(s.attached)
+	})
+}
+
+// Connecting records why there is no chain yet, for the requests that come
+// meanwhile.
+func (s *Service) Connecting(err error) {
+	s.pending.Store(&service.Error{Kind: service.KindUnavailable, Detail: "not connected to the chain yet: " + err.Error(), Err: err})
+}
+
+// client returns the chain, or why there is none.
+func (s *Service) client() (*subtensor.Client, error) {
+	if st := s.chain.Load(); st != nil {
+		return st, nil
+	}
+	if p := s.pending.Load(); p != nil {
+		return nil, p
+	}
+	return nil, service.ErrNoChain
 }
 
 // gate is the per-key lock that orders acceptance against sending: Submit
@@ -184,6 +222,10 @@ type Accepted struct {
 // when it comes from the weights rules), KindUnavailable without a chain
 // connection, KindBadGateway when the chain could not be read.
 func (s *Service) Submit(ctx context.Context, r Request) (*Accepted, error) {
+	chain, err := s.client()
+	if err != nil {
+		return nil, err
+	}
 	id, ok := s.ids[r.Identity]
 	if !ok {
 		return nil, &service.Error{Kind: service.KindNotFound, Detail: fmt.Sprintf("identity %s cannot set weights", r.Identity)}
@@ -201,10 +243,7 @@ func (s *Service) Submit(ctx context.Context, r Request) (*Accepted, error) {
 	if err := weights.CheckRequest(r.Weights, validHotkey); err != nil {
 		return nil, badRequest(err, "%v", err)
 	}
-	if s.chain == nil {
-		return nil, service.ErrNoChain
-	}
-	head := s.chain.Head()
+	head := chain.Head()
 	f, err := s.readFacts(ctx, id, r.Mechanism, head)
 	if err != nil {
 		return nil, err
@@ -276,6 +315,10 @@ func (s *Service) Job(ctx context.Context, identity, id string) (store.Job, []st
 // window, computed from the chain's schedule at that block (or at the latest
 // block, for a block still to come).
 func (s *Service) Submitted(ctx context.Context, identity string, mechanism uint8, block uint64) (bool, weights.Window, error) {
+	chain, err := s.client()
+	if err != nil {
+		return false, weights.Window{}, err
+	}
 	id, ok := s.ids[identity]
 	if !ok {
 		return false, weights.Window{}, &service.Error{Kind: service.KindNotFound, Detail: fmt.Sprintf("identity %s cannot set weights", identity)}
@@ -283,12 +326,9 @@ func (s *Service) Submitted(ctx context.Context, identity string, mechanism uint
 	if mechanism > MaxMechanism {
 		return false, weights.Window{}, badRequest(nil, "mechanism_id must be from 0 to %d, got %d", MaxMechanism, mechanism)
 	}
-	if s.chain == nil {
-		return false, weights.Window{}, service.ErrNoChain
-	}
-	at := s.chain.Head()
+	at := chain.Head()
 	if block < at.Number {
-		b, err := s.chain.BlockAt(ctx, block)
+		b, err := chain.BlockAt(ctx, block)
 		if err != nil {
 			return false, weights.Window{}, classify(err, fmt.Sprintf("block %d", block))
 		}

@@ -43,7 +43,12 @@ func (s *Service) Run(ctx context.Context) error {
 	s.runCtx = ctx
 	s.mu.Unlock()
 
-	s.resume(ctx)
+	// Jobs need the chain: wait for it (a node unreachable at start-up).
+	select {
+	case <-s.attached:
+		s.resume(ctx)
+	case <-ctx.Done():
+	}
 	<-ctx.Done()
 
 	s.mu.Lock()
@@ -215,10 +220,10 @@ func (r *jobRun) pending(ctx context.Context, j store.Job) (store.Job, error) {
 		return j, ctx.Err()
 	}
 	s := r.s
-	if s.chain == nil {
+	if s.chain.Load() == nil {
 		return j, service.ErrNoChain
 	}
-	head := s.chain.Head()
+	head := s.chain.Load().Head()
 	auto := j.Options.Mode != store.ModeNow
 	if auto && j.Target != nil && head.Number > j.Target.End {
 		return s.finish(ctx, j, store.StatusExpired, eventExpired,
@@ -263,7 +268,7 @@ func (r *jobRun) pending(ctx context.Context, j store.Job) (store.Job, error) {
 			r.log.Info("weights job waits for the rate limit", slog.Uint64("until_block", next), slog.Uint64("block", head.Number))
 		}
 		// An extrinsic submitted on top of block next−1 lands in block next.
-		if _, err := s.chain.Chain().WaitForBlock(ctx, next-1); err != nil {
+		if _, err := s.chain.Load().Chain().WaitForBlock(ctx, next-1); err != nil {
 			return j, err
 		}
 		return j, nil
@@ -357,7 +362,7 @@ func (r *jobRun) committed(ctx context.Context, j store.Job) (store.Job, error) 
 		return j, ctx.Err()
 	}
 	s := r.s
-	if s.chain == nil {
+	if s.chain.Load() == nil {
 		return j, service.ErrNoChain
 	}
 	c := j.Commit
@@ -374,13 +379,13 @@ func (r *jobRun) committed(ctx context.Context, j store.Job) (store.Job, error) 
 	if p, step, ok := unresolved(hist, r.id.Hotkey.PublicKey()); ok {
 		return r.resumeTracking(ctx, j, step, p)
 	}
-	head := s.chain.Head()
+	head := s.chain.Load().Head()
 	switch {
 	case head.Number >= c.RevealLast: // a reveal sent now lands in head+1 at the earliest
 		return s.finish(ctx, j, store.StatusExpired, eventExpired,
 			fmt.Sprintf("the reveal window of the commit in block %d (blocks %d–%d) passed without a reveal", c.Block, c.RevealFirst, c.RevealLast), "")
 	case head.Number+1 < c.RevealFirst:
-		if _, err := s.chain.Chain().WaitForBlock(ctx, c.RevealFirst-1); err != nil {
+		if _, err := s.chain.Load().Chain().WaitForBlock(ctx, c.RevealFirst-1); err != nil {
 			return j, err
 		}
 		return j, nil
@@ -401,7 +406,7 @@ func (r *jobRun) committed(ctx context.Context, j store.Job) (store.Job, error) 
 				"the weights rate limit (last update at block %d) allows the reveal only from block %d, after the reveal window ends at block %d",
 				last, next, c.RevealLast), "")
 		}
-		if _, err := s.chain.Chain().WaitForBlock(ctx, next-1); err != nil {
+		if _, err := s.chain.Load().Chain().WaitForBlock(ctx, next-1); err != nil {
 			return j, err
 		}
 		return j, nil
@@ -423,18 +428,18 @@ func (r *jobRun) committed(ctx context.Context, j store.Job) (store.Job, error) 
 // (CRYPTO.md §6.8), so a window that passes without it fails the job.
 func (r *jobRun) awaitTimelockReveal(ctx context.Context, j store.Job) (store.Job, error) {
 	s, c := r.s, j.Commit
-	head := s.chain.Head()
+	head := s.chain.Load().Head()
 	if head.Number < c.RevealFirst {
-		_, err := s.chain.Chain().WaitForBlock(ctx, c.RevealFirst)
+		_, err := s.chain.Load().Chain().WaitForBlock(ctx, c.RevealFirst)
 		return j, err
 	}
-	uid, ok, err := s.chain.UID(ctx, head, j.Netuid, r.id.Hotkey.AccountID())
+	uid, ok, err := s.chain.Load().UID(ctx, head, j.Netuid, r.id.Hotkey.AccountID())
 	if err != nil {
 		return j, err
 	}
 	var last uint64
 	if ok {
-		lu, err := s.chain.LastUpdate(ctx, head, c.NetuidIndex)
+		lu, err := s.chain.Load().LastUpdate(ctx, head, c.NetuidIndex)
 		if err != nil {
 			return j, err
 		}
@@ -450,7 +455,7 @@ func (r *jobRun) awaitTimelockReveal(ctx context.Context, j store.Job) (store.Jo
 			"the chain did not reveal the timelocked commit of block %d by block %d (drand round %d): it drops commits it cannot decrypt or whose weights it rejects without an error",
 			c.Block, c.RevealLast, c.RevealRound), "")
 	}
-	_, err = s.chain.Chain().WaitForBlock(ctx, head.Number+1)
+	_, err = s.chain.Load().Chain().WaitForBlock(ctx, head.Number+1)
 	return j, err
 }
 
@@ -471,7 +476,7 @@ func (r *jobRun) submit(ctx context.Context, j store.Job, step string, wc subten
 	defer cancel()
 	g := s.gate(keyOf(j))
 	cur := j
-	res, err := s.chain.Submit(actx, r.id.Hotkey, call, extrinsic.BeforeSend(func(ctx context.Context, p extrinsic.Pending) (func(), error) {
+	res, err := s.chain.Load().Submit(actx, r.id.Hotkey, call, extrinsic.BeforeSend(func(ctx context.Context, p extrinsic.Pending) (func(), error) {
 		g.Lock()
 		if cerr := ctx.Err(); cerr != nil {
 			g.Unlock()
@@ -507,7 +512,7 @@ func (r *jobRun) track(ctx context.Context, j store.Job, step string, p extrinsi
 	r.log.Info("weights job: tracking an extrinsic sent earlier", slog.String("hash", p.Hash.String()), slog.String("step", step),
 		slog.Uint64("era_end", p.EraEnd))
 	for failures := 1; ; failures++ {
-		res, err := r.s.chain.Track(r.svc, p)
+		res, err := r.s.chain.Load().Track(r.svc, p)
 		if r.svc.Err() != nil {
 			return j, r.svc.Err() // shutting down: the next start tracks it again
 		}
@@ -643,11 +648,11 @@ func (r *jobRun) committedAt(ctx context.Context, j store.Job, res *extrinsic.Re
 // revealSchedule reads the epoch schedule and reveal period at the commit's
 // block: the chain attributes the commit to the epoch of that block.
 func (r *jobRun) revealSchedule(ctx context.Context, j store.Job, at subtensor.Block) (weights.Schedule, uint64, error) {
-	h, err := r.s.chain.Hyperparameters(ctx, at, j.Netuid)
+	h, err := r.s.chain.Load().Hyperparameters(ctx, at, j.Netuid)
 	if err != nil {
 		return nil, 0, err
 	}
-	st, err := r.s.chain.EpochState(ctx, at, j.Netuid)
+	st, err := r.s.chain.Load().EpochState(ctx, at, j.Netuid)
 	if err != nil {
 		return nil, 0, err
 	}
