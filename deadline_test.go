@@ -6,14 +6,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
-
 	"github.com/pylon-go/pylon"
-	"github.com/pylon-go/pylon/internal/api"
 	"github.com/pylon-go/pylon/internal/chain/rpc/faultproxy"
 	"github.com/pylon-go/pylon/internal/config"
 )
@@ -205,49 +201,6 @@ func TestClientTimeout(t *testing.T) {
 	}
 	if n := len(f.requests()); n != 3 {
 		t.Errorf("%d requests, want 3 (timeouts are retried)", n)
-	}
-}
-
-type keypairOutput struct {
-	Status int
-	Body   pylon.CertificateKeypair
-}
-
-type generateInput struct {
-	Body pylon.GenerateCertificateKeypairRequest
-}
-
-// TestBadGatewayFromTheService: the service cannot get the chain to do
-// something and answers 502 with Pylon's message; a POST is not retried.
-func TestBadGatewayFromTheService(t *testing.T) {
-	var calls atomic.Int32
-	svc := startService(t, serviceConfig(1, 2), "127.0.0.1:0", standIn(t, http.MethodPost, "/api/v1/identity/{identity_name}/subnet/{netuid}/certificates/self", func(s *api.Server) {
-		api.RegisterIdentity(s, api.V1, op("stand-in-generate-certificate", http.MethodPost, "/certificates/self"),
-			func(_ context.Context, in *generateInput) (*keypairOutput, error) {
-				if calls.Add(1) > 1 {
-					return &keypairOutput{Status: http.StatusCreated, Body: pylon.CertificateKeypair{Certificate: pylon.Certificate{Algorithm: in.Body.Algorithm, PublicKey: "ab"}, PrivateKey: "cd"}}, nil
-				}
-				return nil, huma.Error502BadGateway("Could not generate certificate pair.")
-			})
-	}))
-	c, err := pylon.NewClient(pylon.Config{Address: svc.URL, IdentityName: "sn1", IdentityToken: sn1Token, Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-
-	_, resp, err := c.GenerateCertificateKeypair(context.Background(), pylon.CertificateAlgorithmEd25519)
-	var re *pylon.ResponseError
-	if !errors.Is(err, pylon.ErrBadGateway) || !errors.As(err, &re) || re.Detail != "Could not generate certificate pair." {
-		t.Fatalf("error %v, want the 502", err)
-	}
-	if resp.Attempts != 1 || calls.Load() != 1 {
-		t.Errorf("%d attempts, %d calls; a POST is made once", resp.Attempts, calls.Load())
-	}
-
-	kp, resp, err := c.GenerateCertificateKeypair(context.Background(), pylon.CertificateAlgorithmEd25519)
-	if err != nil || resp.StatusCode != http.StatusCreated || kp.Algorithm != pylon.CertificateAlgorithmEd25519 || kp.PublicKey != "ab" || kp.PrivateKey != "cd" {
-		t.Errorf("second call: %+v, %+v, %v", kp, resp, err)
 	}
 }
 

@@ -3,12 +3,9 @@ package pylon_test
 import (
 	"context"
 	"net"
-	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/pylon-go/pylon/internal/api"
 	"github.com/pylon-go/pylon/internal/app"
@@ -91,40 +88,6 @@ func startService(t *testing.T, cfg *config.Config, addr string, routes ...func(
 	return svc
 }
 
-// standIn registers a stand-in for a documented endpoint that the service
-// does not offer yet, so that client behaviour which needs the endpoint to
-// exist (502 answers, …) is tested against the real HTTP surface. register
-// is the api family helper call.
-//
-// When the real endpoint (method and path) lands, the stand-in conflicts
-// with it: the test then fails here, saying to test the client against the
-// real endpoint instead.
-func standIn(t *testing.T, method, path string, register func(*api.Server)) func(*api.Server) {
-	t.Helper()
-	return func(s *api.Server) {
-		if item := s.API().OpenAPI().Paths[path]; item != nil && operationOf(item, method) != nil {
-			t.Fatalf("%s %s is served for real now: replace this stand-in with a test against the real endpoint", method, path)
-		}
-		register(s)
-	}
-}
-
-func operationOf(item *huma.PathItem, method string) *huma.Operation {
-	switch method {
-	case http.MethodGet:
-		return item.Get
-	case http.MethodPost:
-		return item.Post
-	case http.MethodPut:
-		return item.Put
-	case http.MethodDelete:
-		return item.Delete
-	case http.MethodPatch:
-		return item.Patch
-	}
-	return nil
-}
-
 // chainConfig is a configuration served against the devnet at chain (the
 // devnet's URL, or a proxy in front of it), with the bootstrapped world's
 // wallets; ids are the identities, each acting for a world neuron.
@@ -150,8 +113,4 @@ type chainIdentity struct {
 	name, token string
 	netuid      uint16
 	neuron      devnet.Neuron
-}
-
-func op(id, method, path string) huma.Operation {
-	return huma.Operation{OperationID: id, Summary: id, Method: method, Path: path}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/pylon-go/pylon"
+	"github.com/pylon-go/pylon/internal/keys"
 )
 
 // buildPylon builds the pylon binary from this module into a temporary
@@ -65,8 +66,17 @@ func testServiceManagerRunsTheBinary(t *testing.T, bin string) {
 		"PYLON_OPEN_ACCESS_TOKEN=" + openToken,
 		"PYLON_LOG_FORMAT=json",
 		"PYLON_BITTENSOR_WALLET_PATH=" + filepath.Join(dir, "wallets"),
+		"PYLON_BITTENSOR_NETWORK=" + dn.URL, "PYLON_BITTENSOR_ARCHIVE_NETWORK=" + dn.URL,
 	}, "\n")
 	if err := os.WriteFile(envFile, []byte(settings+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The service loads its identities' hotkeys at start-up.
+	hotkey, err := keys.KeypairFromURI("//Pylon//service-manager")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.WriteKeyfile(context.Background(), filepath.Join(dir, "wallets", "w", "hotkeys", "h"), hotkey); err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
