@@ -88,9 +88,13 @@ func WithMetricsToken(token string) Option { return func(o *serverOptions) { o.m
 // WithChainEndpoint points the service at a chain node, e.g. the devnet's
 // ws://127.0.0.1:<port> URL, for both the main and the archive network (one
 // connection serves both). The service connects when it starts and fails to
-// start if the node does not answer. Without this option (or a
+// start if the node does not answer. With a chain it also loads every
+// identity's hotkey to sign with, so point the identities at real keyfiles:
+// WithSetting("PYLON_BITTENSOR_WALLET_PATH", dir) and the identity's
+// PYLON_ID_{NAME}_WALLET_NAME / _HOTKEY_NAME. Weights jobs go to a SQLite
+// file in the server's temporary directory. Without this option (or a
 // PYLON_BITTENSOR_NETWORK setting) the service runs without a chain: every
-// route exists, reads answer 503 and /ready says why.
+// route exists, reads and writes answer 503 and /ready says why.
 func WithChainEndpoint(url string) Option {
 	return func(o *serverOptions) {
 		WithSetting("PYLON_BITTENSOR_NETWORK", url)(o)
