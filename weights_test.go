@@ -257,9 +257,11 @@ func TestWeightsThroughTheClient(t *testing.T) {
 	if err != nil || !st.WeightsSubmitted {
 		t.Errorf("status at block %d: %+v, %v", job.Result.Block, st, err)
 	}
-	st, _, err = c.WeightsStatus(ctx, put.Epoch.StartBlock-2)
+	// An epoch still to come: nothing was submitted in it.
+	later := put.Epoch.EndBlock + 2*(put.Epoch.EndBlock-put.Epoch.StartBlock)
+	st, _, err = c.WeightsStatus(ctx, later)
 	if err != nil || st.WeightsSubmitted {
-		t.Errorf("status of the epoch before: %+v, %v", st, err)
+		t.Errorf("status of a later epoch (block %d): %+v, %v", later, st, err)
 	}
 	if st, _, err := pylon.Do(ctx, c, pylon.WeightsStatusRequest{Block: int64(job.Result.Block)}); err != nil || !st.WeightsSubmitted {
 		t.Errorf("Do(WeightsStatusRequest): %+v, %v", st, err)

@@ -305,13 +305,14 @@ func checkStored(ctx context.Context, t *testing.T, sub devnet.Subnet, uid uint1
 	}
 }
 
-// drive makes blocks until cond holds for the job: at once when an extrinsic
-// waits in the pool, otherwise after a short idle pause (the runner may be
-// waiting for a block: the rate limit, the reveal window). It fails the test
-// at the context's deadline, never on a timed assertion.
+// drive makes blocks until cond holds for the job — only when the job needs
+// one: an extrinsic waits in the pool, or the runner waits for a block (the
+// rate limit: a pending job whose last event is "waiting"; the reveal window:
+// a committed job). While the runner works (reads, signs, backs off) no
+// blocks are made, so a slow machine does not move the chain under a test.
+// It fails the test at the context's deadline, never on a timed assertion.
 func drive(ctx context.Context, t *testing.T, st store.Store, id string, cond func(store.Job) bool) store.Job {
 	t.Helper()
-	idle := 0
 	for {
 		j, err := st.Get(ctx, id)
 		if err != nil {
@@ -320,23 +321,69 @@ func drive(ctx context.Context, t *testing.T, st store.Store, id string, cond fu
 		if cond(j) {
 			return j
 		}
+		hist, err := st.History(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Status.Final() {
+			t.Fatalf("job %s ended %s before the condition held: last error %+v\nhistory: %s", id, j.Status, j.LastError, historyText(hist))
+		}
 		var pending []string
 		if err := dn.RPC(ctx, "author_pendingExtrinsics", nil, &pending); err != nil {
 			t.Fatal(err)
 		}
-		if len(pending) > 0 || idle >= 8 {
+		if len(pending) > 0 || needsBlock(ctx, t, j, hist) {
 			if _, err := dn.NewBlock(ctx); err != nil {
 				t.Fatal(err)
 			}
-			idle = 0
-			continue
 		}
-		idle++
 		select {
 		case <-time.After(50 * time.Millisecond):
 		case <-ctx.Done():
-			hist, _ := st.History(context.Background(), id)
 			t.Fatalf("job %s: condition not reached: status %s, last error %+v\nhistory: %s", id, j.Status, j.LastError, historyText(hist))
+		}
+	}
+}
+
+// needsBlock reports whether the runner waits for the chain to move: a
+// pending job held by the rate limit until a block not yet reached, or a
+// committed job whose reveal window has not opened.
+func needsBlock(ctx context.Context, t *testing.T, j store.Job, hist []store.Event) bool {
+	t.Helper()
+	var until uint64
+	switch {
+	case j.Status == store.StatusCommitted && j.Commit != nil:
+		until = j.Commit.RevealFirst
+	case j.Status == store.StatusPending && len(hist) > 0 && hist[len(hist)-1].Kind == eventWaiting:
+		var d waitingDetail
+		if err := json.Unmarshal(hist[len(hist)-1].Detail, &d); err != nil {
+			t.Fatal(err)
+		}
+		until = d.UntilBlock
+	default:
+		return false
+	}
+	// An extrinsic sent on top of block n lands in n+1.
+	return headNumber(ctx, t)+1 < until
+}
+
+// freshEpoch makes blocks until at least need blocks of the subnet's current
+// epoch window are left, so that a test's landings and rate-limit waits fit in
+// one epoch wherever the previous test left the chain.
+func freshEpoch(ctx context.Context, t *testing.T, sub devnet.Subnet, need uint64) {
+	t.Helper()
+	sched := weights.Legacy{Netuid: sub.Netuid, Tempo: sub.Tempo}
+	for {
+		h := headNumber(ctx, t)
+		w, err := sched.WindowAt(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.End >= h+need {
+			return
+		}
+		if _, err := dn.NewBlock(ctx); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
@@ -355,6 +402,9 @@ func await(ctx context.Context, t *testing.T, st store.Store, id string, cond fu
 		}
 		if cond(j, hist) {
 			return j
+		}
+		if j.Status.Final() {
+			t.Fatalf("job %s ended %s before the condition held\nhistory: %s", id, j.Status, historyText(hist))
 		}
 		select {
 		case <-time.After(25 * time.Millisecond):
@@ -581,6 +631,7 @@ func testRateLimitWaits(t *testing.T, b backend) {
 	sub, n, id := signer(t, b, rlSubnet, 0)
 	svc := startService(t, b.newDB(t), nil, id)
 	w1, _ := weightsFor(t, sub, 3)
+	freshEpoch(ctx, t, sub, 3*rlLimit+4)
 	first := landFirst(ctx, t, svc, id, w1)
 
 	w2, _ := weightsFor(t, sub, 4)
@@ -627,6 +678,7 @@ func testSupersede(t *testing.T, b backend) {
 	sub, n, id := signer(t, b, rlSubnet, 1)
 	svc := startService(t, b.newDB(t), nil, id)
 	w1, _ := weightsFor(t, sub, 5)
+	freshEpoch(ctx, t, sub, 3*rlLimit+4)
 	first := landFirst(ctx, t, svc, id, w1)
 
 	w2, _ := weightsFor(t, sub, 6)
@@ -708,6 +760,7 @@ func testModeNow(t *testing.T, b backend) {
 	// The rl signer of testRateLimitWaits landed weights a few blocks ago
 	// (or lands them now): now is within its rate limit.
 	w1, _ := weightsFor(t, sub, 11)
+	freshEpoch(ctx, t, sub, 2*rlLimit+4)
 	first := landFirst(ctx, t, svc, id, w1)
 	acc = mustSubmit(ctx, t, svc, Request{Identity: id.Name, Weights: w1, Mode: store.ModeNow})
 	j = await(ctx, t, svc.store, acc.Job.ID, func(j store.Job, _ []store.Event) bool { return j.Status.Final() })

@@ -147,6 +147,63 @@ func (p *process) job(ctx context.Context, t *testing.T, id string, cond func(*p
 	}
 }
 
+// drive makes blocks until the job is finished — only when it needs one: an
+// extrinsic waits in the pool, or the job waits for the rate limit's block —
+// so that a slow start of the restarted process does not let the chain run
+// past the job's epoch.
+func (p *process) drive(ctx context.Context, t *testing.T, id string) *pylon.WeightsJob {
+	t.Helper()
+	for {
+		j, _, err := p.c.WeightsJob(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done(j) {
+			return j
+		}
+		need := len(pool(ctx, t)) > 0
+		if last := j.History[len(j.History)-1]; !need && j.Status == "pending" && last.Kind == "waiting" {
+			var d struct {
+				UntilBlock uint64 `json:"until_block"`
+			}
+			if err := json.Unmarshal(last.Detail, &d); err != nil {
+				t.Fatal(err)
+			}
+			need = head(ctx, t)+1 < d.UntilBlock
+		}
+		if need {
+			if _, err := dn.NewBlock(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatalf("job %s: %s\nservice log:\n%s", id, mustJSON(t, j), p.log)
+		}
+	}
+}
+
+// freshEpoch makes blocks until at least need blocks of the current epoch
+// window are left, so that the test's waits fit in one epoch.
+func freshEpoch(ctx context.Context, t *testing.T, sub devnet.Subnet, need uint64) {
+	t.Helper()
+	sched := weights.Legacy{Netuid: sub.Netuid, Tempo: sub.Tempo}
+	for {
+		h := head(ctx, t)
+		w, err := sched.WindowAt(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.End >= h+need {
+			return
+		}
+		if _, err := dn.NewBlock(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func has(kind string) func(*pylon.WeightsJob) bool {
 	return func(j *pylon.WeightsJob) bool {
 		return slices.ContainsFunc(j.History, func(e pylon.WeightsJobEvent) bool { return e.Kind == kind })
@@ -271,6 +328,7 @@ func TestKilledBeforeSubmitting(t *testing.T) {
 	if _, err := dn.NewBlocks(ctx, rateLimit); err != nil {
 		t.Fatal(err)
 	}
+	freshEpoch(ctx, t, sub, 3*rateLimit)
 	uids, vals := []uint16{0, 1, 2, 3}, []uint16{1, 1, 1, 1}
 	first, err := dn.Tx(ctx, n.HotkeySeed, "subtensorModule.setWeights", sub.Netuid, uids, vals, 0)
 	if err != nil {
@@ -295,10 +353,7 @@ func TestKilledBeforeSubmitting(t *testing.T) {
 	p1.kill(t)
 
 	p2 := start(ctx, t, dir, sub, n)
-	stopBlocks := dn.ProduceBlocks(300 * time.Millisecond)
-	defer stopBlocks()
-	j := p2.job(ctx, t, newer.JobID, done)
-	stopBlocks()
+	j := p2.drive(ctx, t, newer.JobID)
 	if j.Status != "landed" || j.Result == nil || count(j, "submitted") != 1 || j.Attempts != 1 {
 		b, _ := json.Marshal(j)
 		t.Fatalf("newer job after the restart: %s", b)
@@ -340,6 +395,7 @@ func TestKilledAfterSubmitting(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	freshEpoch(ctx, t, sub, 3*rateLimit)
 	from := head(ctx, t)
 
 	p1 := start(ctx, t, dir, sub, n)
@@ -378,10 +434,7 @@ func TestKilledAfterSubmitting(t *testing.T) {
 	}
 
 	p2 := start(ctx, t, dir, sub, n)
-	stopBlocks := dn.ProduceBlocks(300 * time.Millisecond)
-	defer stopBlocks()
-	j := p2.job(ctx, t, put.JobID, done)
-	stopBlocks()
+	j := p2.drive(ctx, t, put.JobID)
 	if j.Status != "landed" || count(j, "submitted") != 1 || !has("tracking")(j) || j.Attempts != 1 {
 		t.Fatalf("job after the restart: %s", mustJSON(t, j))
 	}
