@@ -19,7 +19,9 @@
 // RegisterReads adds every read route of Pylon's API over the service
 // layer's cache: the answers arrive encoded and are sent as bytes (by
 // reference, not copied), with ETag/304, gzip when accepted, and the
-// X-Pylon-Block-* freshness headers.
+// X-Pylon-Block-* freshness headers. RegisterWrites adds the routes that
+// change the chain: weights (accepted as durable jobs, their epoch status and
+// job history) and certificate generation.
 //
 // The package knows nothing about SCALE or RPC: handlers call the service
 // layer.
