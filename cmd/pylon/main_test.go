@@ -48,6 +48,7 @@ func testEnv(t *testing.T, extra ...string) []string {
 	return append([]string{
 		"HOME=" + home,
 		"PYLON_ENV_FILE=" + envFile,
+		"PYLON_DATABASE_PATH=" + filepath.Join(home, "pylon.db"),
 		"PYLON_LISTEN_ADDRESS=127.0.0.1:0",
 		"PYLON_LOG_FORMAT=json",
 		"PYLON_IDENTITIES=[\"sn1\",\"sn2\"]",
