@@ -430,47 +430,6 @@ func TestDevnetMapIterationMatchesOracle(t *testing.T) {
 	}
 }
 
-// neuronLite stands in for the subtensor layer's type: Rust field names for typed results, `scale` tags for
-// the layout of Vec<u8>-wrapped ones (spec 218).
-type neuronLite struct {
-	Hotkey   [32]byte
-	Coldkey  [32]byte
-	UID      uint16 `scale:",compact"`
-	Netuid   uint16 `scale:",compact"`
-	Active   bool
-	AxonInfo struct {
-		Block        uint64
-		Version      uint32
-		IP           scale.Uint128
-		Port         uint16
-		IPType       uint8
-		Protocol     uint8
-		Placeholder1 uint8
-		Placeholder2 uint8
-	}
-	PrometheusInfo struct {
-		Block   uint64
-		Version uint32
-		IP      scale.Uint128
-		Port    uint16
-		IPType  uint8
-	}
-	Stake []struct {
-		Coldkey [32]byte
-		Amount  uint64 `scale:",compact"`
-	}
-	Rank            uint16 `scale:",compact"`
-	Emission        uint64 `scale:",compact"`
-	Incentive       uint16 `scale:",compact"`
-	Consensus       uint16 `scale:",compact"`
-	Trust           uint16 `scale:",compact"`
-	ValidatorTrust  uint16 `scale:",compact"`
-	Dividends       uint16 `scale:",compact"`
-	LastUpdate      uint64 `scale:",compact"`
-	ValidatorPermit bool
-	PruningScore    uint16 `scale:",compact"`
-}
-
 // get_neurons_lite on spec 218 (output declared as Vec<u8>) decodes into neurons equal to the oracle's.
 func TestDevnetNeuronsLiteMatchOracle(t *testing.T) {
 	d, w := shared(t)
@@ -491,7 +450,7 @@ func TestDevnetNeuronsLiteMatchOracle(t *testing.T) {
 	if rt.SpecVersion != 218 || !m.ResultIsOpaqueBytes() {
 		t.Fatalf("spec %d, output wrapped in Vec<u8>: %v", rt.SpecVersion, m.ResultIsOpaqueBytes())
 	}
-	var neurons []neuronLite
+	var neurons []chain.NeuronLite
 	if err := c.RuntimeCall(ctx, at, "NeuronInfoRuntimeApi", "get_neurons_lite", &neurons, netuid); err != nil {
 		t.Fatal(err)
 	}

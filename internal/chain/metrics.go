@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pylon-go/pylon/internal/prom"
 )
 
 // metrics holds the client's collectors. They always exist (recording is cheap) and are registered only when
@@ -51,32 +53,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var errs []error
-	m.headNumber = register(reg, m.headNumber, &errs)
-	m.finalizedNumber = register(reg, m.finalizedNumber, &errs)
-	m.headAge = register(reg, m.headAge, &errs)
-	m.specVersion = register(reg, m.specVersion, &errs)
-	m.upgrades = register(reg, m.upgrades, &errs)
-	m.metadataLoads = register(reg, m.metadataLoads, &errs)
+	m.headNumber = prom.Register(reg, m.headNumber, &errs)
+	m.finalizedNumber = prom.Register(reg, m.finalizedNumber, &errs)
+	m.headAge = prom.Register(reg, m.headAge, &errs)
+	m.specVersion = prom.Register(reg, m.specVersion, &errs)
+	m.upgrades = prom.Register(reg, m.upgrades, &errs)
+	m.metadataLoads = prom.Register(reg, m.metadataLoads, &errs)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("chain: registering metrics: %w", err)
 	}
 	return m, nil
-}
-
-// register registers c; if an equal collector is already registered, that one is returned and shared.
-func register[T prometheus.Collector](reg prometheus.Registerer, c T, errs *[]error) T {
-	err := reg.Register(c)
-	if err == nil {
-		return c
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(T); ok {
-			return existing
-		}
-	}
-	*errs = append(*errs, err)
-	return c
 }
 
 func (m *metrics) setHead(kind headKind, h Head) {

@@ -152,7 +152,7 @@ func TestDevnetRuntimeUpgrade(t *testing.T) {
 	}
 
 	// Runtime-API calls on the new runtime work through the same client.
-	var neurons []neuronLite
+	var neurons []chain.NeuronLite
 	if err := c.RuntimeCall(ctx, head.Hash, "NeuronInfoRuntimeApi", "get_neurons_lite", &neurons, netuid); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pylon-go/pylon/internal/prom"
 )
 
 // metrics are Pylon's chain-operation metrics. The label sets are Pylon's
@@ -31,30 +33,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	var err error
-	if m.duration, err = register(reg, m.duration); err != nil {
-		return nil, err
-	}
-	if m.fallback, err = register(reg, m.fallback); err != nil {
-		return nil, err
+	var errs []error
+	m.duration = prom.Register(reg, m.duration, &errs)
+	m.fallback = prom.Register(reg, m.fallback, &errs)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("subtensor: registering metrics: %w", err)
 	}
 	return m, nil
-}
-
-// register registers c, or returns the collector already registered under
-// its name (a second client on the same registry shares it).
-func register[T prometheus.Collector](reg prometheus.Registerer, c T) (T, error) {
-	err := reg.Register(c)
-	var are prometheus.AlreadyRegisteredError
-	switch {
-	case err == nil:
-		return c, nil
-	case errors.As(err, &are):
-		if existing, ok := are.ExistingCollector.(T); ok {
-			return existing, nil
-		}
-	}
-	return c, fmt.Errorf("subtensor: register metrics: %w", err)
 }
 
 func (m *metrics) observe(op string, err error, d time.Duration) {

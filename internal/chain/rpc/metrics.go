@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pylon-go/pylon/internal/prom"
 )
 
 // Call outcomes, the outcome label of pylon_chain_rpc_calls_total and the fields of MethodStats.
@@ -96,34 +98,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	var errs []error
-	m.calls = register(reg, m.calls, &errs)
-	m.latency = register(reg, m.latency, &errs)
-	m.reconnects = register(reg, m.reconnects, &errs)
-	m.current = register(reg, m.current, &errs)
-	m.headLag = register(reg, m.headLag, &errs)
-	m.dropCount = register(reg, m.dropCount, &errs)
-	m.probes = register(reg, m.probes, &errs)
+	m.calls = prom.Register(reg, m.calls, &errs)
+	m.latency = prom.Register(reg, m.latency, &errs)
+	m.reconnects = prom.Register(reg, m.reconnects, &errs)
+	m.current = prom.Register(reg, m.current, &errs)
+	m.headLag = prom.Register(reg, m.headLag, &errs)
+	m.dropCount = prom.Register(reg, m.dropCount, &errs)
+	m.probes = prom.Register(reg, m.probes, &errs)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("rpc: registering metrics: %w", err)
 	}
 	return m, nil
-}
-
-// register registers c; if an equal collector is already registered (a second client on the same registry),
-// that one is returned and shared.
-func register[T prometheus.Collector](reg prometheus.Registerer, c T, errs *[]error) T {
-	err := reg.Register(c)
-	if err == nil {
-		return c
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(T); ok {
-			return existing
-		}
-	}
-	*errs = append(*errs, err)
-	return c
 }
 
 func (m *metrics) observeCall(method, outcome string, d time.Duration) {
