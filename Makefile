@@ -22,7 +22,7 @@ TESTFLAGS ?=
 DEVNET_RUN := devnet/.run
 SERVE_ENV_FILE ?= .env
 
-.PHONY: help deps devnet-deps devnet devnet-up devnet-down build run serve test lint fmt vet ci docker clean
+.PHONY: help deps devnet-deps devnet devnet-up devnet-down build run serve test fuzz crosscheck lint fmt vet ci docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +56,20 @@ serve: build $(SERVE_ENV_FILE) ## run the service with SERVE_ENV_FILE (default .
 
 test: deps devnet-deps ## run all tests with the race detector (devnet tests start their own chains)
 	$(GO) test -race $(TESTFLAGS) ./...
+
+# Every fuzz target, as package:Target. `make fuzz FUZZTIME=5m` for a longer hunt; a failing input
+# is saved under the package's testdata/fuzz and becomes a regression test.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := internal/chain/scale:FuzzDecoder \
+	internal/chain/metadata:FuzzDynamicDecoder internal/chain/metadata:FuzzMetadataDecode \
+	internal/timelock:FuzzDecrypt internal/timelock:FuzzDecodeWeightsPayload \
+	internal/keys:FuzzDecodeSS58
+
+fuzz: deps ## run every fuzz target for FUZZTIME (default 10s) each
+	for t in $(FUZZ_TARGETS); do $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "./$${t%%:*}"; done
+
+crosscheck: deps ## timelock against the Rust reference (bittensor-drand wheels from PyPI; needs python3 with venv)
+	bash internal/timelock/crosscheck/run.sh
 
 lint: ## golangci-lint (see .golangci.yml)
 	golangci-lint run ./...
