@@ -136,7 +136,7 @@ func (c *Client) route(ctx context.Context, op string, b uint64, fn func(ctx con
 		}
 	}
 	err := fn(ctx, c.main)
-	if err == nil || c.archive == nil || !errors.Is(err, ErrUnknownBlock) || ctx.Err() != nil {
+	if err == nil || c.archive == nil || !missingOnMain(op, err) || ctx.Err() != nil {
 		return err
 	}
 	c.m.fellBack(ReasonUnknownBlock, op)
@@ -145,6 +145,17 @@ func (c *Client) route(ctx context.Context, op string, b uint64, fn func(ctx con
 		return &ArchiveError{Reason: ReasonUnknownBlock, Operation: op, Block: b, Main: err, Err: aerr}
 	}
 	return nil
+}
+
+// missingOnMain reports whether err says the main node lacks the block a read
+// is at: its state was discarded (ErrUnknownBlock), or, for a read at a block
+// hash, the node does not know the hash at all (ErrBlockNotFound: a node that
+// lags or followed another fork after a failover). Which of the two a node
+// answers first depends on which of a read's concurrent requests fails first,
+// so both must lead to the archive. A block number beyond the head
+// (operationBlockAt) is not found anywhere: no fallback.
+func missingOnMain(op string, err error) bool {
+	return errors.Is(err, ErrUnknownBlock) || (op != operationBlockAt && errors.Is(err, ErrBlockNotFound))
 }
 
 func (c *Client) onArchive(ctx context.Context, fn func(ctx context.Context, cc *chain.Client) error) error {

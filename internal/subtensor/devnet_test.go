@@ -467,13 +467,23 @@ func TestArchiveRouting(t *testing.T) {
 		t.Errorf("unknown_block fallbacks %v, refused %d; want 1 and some", n, node.refused.Load())
 	}
 
-	// A hash neither node knows: both fail.
+	// A hash neither node knows: both fail. The main node's error is the first
+	// of the read's concurrent requests to fail: a state read (its state is
+	// "discarded") or the header (not found); either goes to the archive.
 	ghost := Block{Number: head.Number - 1, Hash: chain.Hash{0xde, 0xad}}
 	node.prune(ghost.Hash)
 	_, err = c.SubnetNeurons(ctx, ghost, world.Subnets[0].Netuid)
 	var ae *ArchiveError
-	if !errors.As(err, &ae) || ae.Reason != ReasonUnknownBlock || !errors.Is(ae.Main, ErrUnknownBlock) || ae.Err == nil {
+	if !errors.As(err, &ae) || ae.Reason != ReasonUnknownBlock || !(errors.Is(ae.Main, ErrUnknownBlock) || errors.Is(ae.Main, ErrBlockNotFound)) || ae.Err == nil {
 		t.Fatalf("error %v, want an *ArchiveError for unknown_block", err)
+	}
+	// A block number beyond the head exists nowhere: not found, no archive read.
+	fallbacks := metricValue(t, c.m.fallback.WithLabelValues(ReasonUnknownBlock, operationBlockAt))
+	if _, err := c.BlockAt(ctx, head.Number+1000); !errors.Is(err, ErrBlockNotFound) || errors.As(err, &ae) {
+		t.Errorf("BlockAt beyond the head: %v, want ErrBlockNotFound from the main node", err)
+	}
+	if after := metricValue(t, c.m.fallback.WithLabelValues(ReasonUnknownBlock, operationBlockAt)); after != fallbacks {
+		t.Errorf("BlockAt beyond the head fell back to the archive (%v → %v)", fallbacks, after)
 	}
 
 	// Older than the cutoff: the main node is not asked at all.
