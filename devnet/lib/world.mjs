@@ -162,10 +162,19 @@ export async function bootstrap(api, opts = {}) {
   resetNonces();
   // Where each step landed: two bootstraps of fresh chains must agree on these, and when they do
   // not, the steps say where the worlds parted.
-  // Chopsticks builds block #1 of a genesis chain while starting, but a failure to build it is only
-  // logged (seen on loaded machines) and the chain then starts at #0: the world would be one block
-  // earlier than usual, with other emissions and stakes. Build that empty block here instead.
-  if ((await head(api)).number === 0) await newBlock(api);
+  // Chopsticks builds block #1 of a genesis chain while starting, from the wall clock: Aura panics
+  // ("Timestamp slot must match CurrentSlot") when a slot boundary passes during the build, which a
+  // slow, loaded machine makes likely. The failure is only logged and the chain starts at #0; the
+  // world would then be one block earlier than usual, with other emissions and stakes. Build that
+  // empty block here instead (again if the clock beats us once more: later blocks take their
+  // timestamps from their parents, not the clock).
+  for (let attempt = 1; (await head(api)).number === 0; attempt++) {
+    try {
+      await newBlock(api);
+    } catch (err) {
+      if (attempt === 3) throw new Error(`the devnet could not build its first block: ${err.message}`, { cause: err });
+    }
+  }
   const steps = [`start at #${(await head(api)).number}`];
   const landed = (label, outcomes) => steps.push(`${label} in #${[...new Set(outcomes.map((o) => o.blockNumber))].join(', #')}`);
 
