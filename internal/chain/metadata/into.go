@@ -616,41 +616,13 @@ func (c *planCompiler) buildCompact(t *Type, gt reflect.Type) (decodeFn, error) 
 	if k := gt.Kind(); k >= reflect.Uint8 && k <= reflect.Uint64 && prim <= PrimU64 && int(gt.Size()) >= prim.size() {
 		switch gt.Size() {
 		case 1:
-			return func(d *scale.Decoder, p unsafe.Pointer) error {
-				x, err := d.Compact()
-				if err == nil && x > limit {
-					err = over(x)
-				}
-				*(*uint8)(p) = uint8(x) //nolint:gosec // G115: x fits the field unless it exceeds limit, and then err is returned.
-				return err
-			}, nil
+			return storeCompact[uint8](limit, over), nil
 		case 2:
-			return func(d *scale.Decoder, p unsafe.Pointer) error {
-				x, err := d.Compact()
-				if err == nil && x > limit {
-					err = over(x)
-				}
-				*(*uint16)(p) = uint16(x) //nolint:gosec // G115: x fits the field unless it exceeds limit, and then err is returned.
-				return err
-			}, nil
+			return storeCompact[uint16](limit, over), nil
 		case 4:
-			return func(d *scale.Decoder, p unsafe.Pointer) error {
-				x, err := d.Compact()
-				if err == nil && x > limit {
-					err = over(x)
-				}
-				*(*uint32)(p) = uint32(x) //nolint:gosec // G115: x fits the field unless it exceeds limit, and then err is returned.
-				return err
-			}, nil
+			return storeCompact[uint32](limit, over), nil
 		case 8:
-			return func(d *scale.Decoder, p unsafe.Pointer) error {
-				x, err := d.Compact()
-				if err == nil && x > limit {
-					err = over(x)
-				}
-				*(*uint64)(p) = x
-				return err
-			}, nil
+			return storeCompact[uint64](limit, over), nil
 		}
 	}
 	return func(d *scale.Decoder, p unsafe.Pointer) error {
@@ -853,4 +825,18 @@ func (c *planCompiler) buildSequence(t *Type, gt reflect.Type) (decodeFn, error)
 		}, nil
 	}
 	return nil, mismatch(t, r, gt)
+}
+
+// storeCompact decodes a compact integer straight into a field of type T
+// (compiled per width, as fast as a hand-written setter); a value above
+// limit is an error from over, stored truncated.
+func storeCompact[T uint8 | uint16 | uint32 | uint64](limit uint64, over func(uint64) error) func(*scale.Decoder, unsafe.Pointer) error {
+	return func(d *scale.Decoder, p unsafe.Pointer) error {
+		x, err := d.Compact()
+		if err == nil && x > limit {
+			err = over(x)
+		}
+		*(*T)(p) = T(x) // truncated only when x exceeds limit, and then err is returned
+		return err
+	}
 }
