@@ -174,48 +174,31 @@ func (d *Decoder) I128() (Int128, error) { v, err := d.U128(); return Int128(v),
 func (d *Decoder) I256() (Int256, error) { v, err := d.U256(); return Int256(v), err }
 
 // Bool reads a bool (0 or 1).
-func (d *Decoder) Bool() (bool, error) {
-	b, err := d.ReadByte()
-	if err != nil {
-		return false, err
-	}
-	switch b {
-	case 0:
-		return false, nil
-	case 1:
-		return true, nil
-	}
-	return false, fmt.Errorf("%w: 0x%02x at offset %d", ErrInvalidBool, b, d.off-1)
-}
+func (d *Decoder) Bool() (bool, error) { return d.flag(ErrInvalidBool) }
 
 // Option reads an Option tag: false for None, true for Some (the value follows).
-func (d *Decoder) Option() (some bool, err error) {
-	b, err := d.ReadByte()
-	if err != nil {
-		return false, err
-	}
-	switch b {
-	case 0:
-		return false, nil
-	case 1:
-		return true, nil
-	}
-	return false, fmt.Errorf("%w: 0x%02x at offset %d", ErrInvalidOption, b, d.off-1)
-}
+func (d *Decoder) Option() (some bool, err error) { return d.flag(ErrInvalidOption) }
 
 // Result reads a Result tag: true for Ok, false for Err (the payload follows).
 func (d *Decoder) Result() (ok bool, err error) {
+	isErr, err := d.flag(ErrInvalidOption)
+	return !isErr && err == nil, err
+}
+
+// flag reads a byte that must be 0 (false) or 1 (true); any other value is
+// invalid, an error wrapping invalid.
+func (d *Decoder) flag(invalid error) (bool, error) {
 	b, err := d.ReadByte()
 	if err != nil {
 		return false, err
 	}
 	switch b {
 	case 0:
-		return true, nil
-	case 1:
 		return false, nil
+	case 1:
+		return true, nil
 	}
-	return false, fmt.Errorf("%w: 0x%02x at offset %d", ErrInvalidOption, b, d.off-1)
+	return false, fmt.Errorf("%w: 0x%02x at offset %d", invalid, b, d.off-1)
 }
 
 // compactHeader reads the mode of a compact integer. For modes 0–2 it returns
