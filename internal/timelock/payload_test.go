@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
+
+	"github.com/pylon-go/pylon/internal/chain/scale"
 )
 
 func TestWeightsPayloadVector(t *testing.T) {
@@ -70,26 +72,6 @@ func TestWeightsPayloadRejectsMismatch(t *testing.T) {
 	}
 }
 
-// Compact boundaries, against the SCALE specification's examples.
-func TestCompactEncoding(t *testing.T) {
-	cases := map[uint64]string{
-		0: "00", 1: "04", 42: "a8", 63: "fc", 64: "0101", 69: "1501", 16383: "fdff",
-		16384: "02000100", 1073741823: "feffffff", 1073741824: "0300000040",
-		1<<32 - 1: "03ffffffff", 1 << 32: "070000000001", 1<<64 - 1: "13ffffffffffffffff",
-	}
-	for v, want := range cases {
-		got := hex.EncodeToString(appendCompact(nil, v))
-		if got != want {
-			t.Errorf("compact(%d) = %s, want %s", v, got, want)
-		}
-		d := scaleReader{b: unhex(t, want)}
-		back, err := d.compact()
-		if err != nil || back != v || len(d.b) != 0 {
-			t.Errorf("decode %s = %d, %v", want, back, err)
-		}
-	}
-}
-
 func TestWeightsPayloadRoundTripProperty(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(0, 1200).Draw(t, "n")
@@ -103,7 +85,7 @@ func TestWeightsPayloadRoundTripProperty(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := 1 + 32 + len(appendCompact(nil, uint64(n)))*2 + 4*n + 8; len(b) != want {
+		if want := 1 + 32 + scale.CompactSize(uint64(n))*2 + 4*n + 8; len(b) != want {
 			t.Fatalf("len %d, want %d", len(b), want)
 		}
 		back, err := DecodeWeightsPayload(b)

@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"golang.org/x/crypto/blake2b"
+
+	"github.com/pylon-go/pylon/internal/chain/scale"
 )
 
 // SaltLength is the number of random u16 in a commit salt, as the SDK uses.
@@ -83,32 +85,11 @@ func (c Commit) Preimage() []byte {
 func (c Commit) Hash() [32]byte { return blake2b.Sum256(c.Preimage()) }
 
 func appendU16Vec(b []byte, v []uint16) []byte {
-	b = appendCompact(b, uint64(len(v)))
+	b = scale.AppendCompact(b, uint64(len(v)))
 	for _, x := range v {
 		b = binary.LittleEndian.AppendUint16(b, x)
 	}
 	return b
-}
-
-// appendCompact appends SCALE Compact<u64> (CHAIN.md §3). Written here rather
-// than imported so this package stays free of the chain layer.
-func appendCompact(b []byte, n uint64) []byte {
-	switch {
-	case n < 1<<6:
-		return append(b, byte(n<<2))
-	case n < 1<<14:
-		return binary.LittleEndian.AppendUint16(b, uint16(n)<<2|1)
-	case n < 1<<30:
-		return binary.LittleEndian.AppendUint32(b, uint32(n)<<2|2)
-	}
-	var le [8]byte
-	binary.LittleEndian.PutUint64(le[:], n)
-	size := 8
-	for size > 4 && le[size-1] == 0 {
-		size--
-	}
-	b = append(b, byte(size-4)<<2|3) //nolint:gosec // G115: the loop leaves size in 4..8.
-	return append(b, le[:size]...)
 }
 
 // RevealPhase is where a block stands relative to a commit's reveal epoch.
