@@ -452,19 +452,11 @@ func buildPrimitive(t *Type, r *Registry, gt reflect.Type) (decodeFn, error) {
 		if gt.Kind() != reflect.Bool {
 			return nil, mismatch(t, r, gt)
 		}
-		return func(d *scale.Decoder, p unsafe.Pointer) error {
-			v, err := d.Bool()
-			*(*bool)(p) = v
-			return err
-		}, nil
+		return storeRead((*scale.Decoder).Bool), nil
 	case PrimStr:
 		switch {
 		case gt.Kind() == reflect.String:
-			return func(d *scale.Decoder, p unsafe.Pointer) error {
-				v, err := d.Str()
-				*(*string)(p) = v
-				return err
-			}, nil
+			return storeRead((*scale.Decoder).Str), nil
 		case gt.Kind() == reflect.Slice && gt.Elem().Kind() == reflect.Uint8:
 			return func(d *scale.Decoder, p unsafe.Pointer) error {
 				v, err := d.Bytes()
@@ -475,11 +467,7 @@ func buildPrimitive(t *Type, r *Registry, gt reflect.Type) (decodeFn, error) {
 		return nil, mismatch(t, r, gt)
 	case PrimU128:
 		if gt == typeUint128 {
-			return func(d *scale.Decoder, p unsafe.Pointer) error {
-				v, err := d.U128()
-				*(*scale.Uint128)(p) = v
-				return err
-			}, nil
+			return storeRead((*scale.Decoder).U128), nil
 		}
 		if set := uintSetter(gt); set != nil {
 			return func(d *scale.Decoder, p unsafe.Pointer) error {
@@ -496,29 +484,17 @@ func buildPrimitive(t *Type, r *Registry, gt reflect.Type) (decodeFn, error) {
 		return nil, mismatch(t, r, gt)
 	case PrimI128:
 		if gt == typeInt128 {
-			return func(d *scale.Decoder, p unsafe.Pointer) error {
-				v, err := d.I128()
-				*(*scale.Int128)(p) = v
-				return err
-			}, nil
+			return storeRead((*scale.Decoder).I128), nil
 		}
 		return nil, mismatch(t, r, gt)
 	case PrimU256:
 		if gt == typeUint256 {
-			return func(d *scale.Decoder, p unsafe.Pointer) error {
-				v, err := d.U256()
-				*(*scale.Uint256)(p) = v
-				return err
-			}, nil
+			return storeRead((*scale.Decoder).U256), nil
 		}
 		return nil, mismatch(t, r, gt)
 	case PrimI256:
 		if gt == typeInt256 {
-			return func(d *scale.Decoder, p unsafe.Pointer) error {
-				v, err := d.I256()
-				*(*scale.Int256)(p) = v
-				return err
-			}, nil
+			return storeRead((*scale.Decoder).I256), nil
 		}
 		return nil, mismatch(t, r, gt)
 	case PrimChar:
@@ -544,23 +520,11 @@ func buildPrimitive(t *Type, r *Registry, gt reflect.Type) (decodeFn, error) {
 		if gt.Kind() >= reflect.Uint8 && gt.Kind() <= reflect.Uint64 && int(gt.Size()) == size {
 			switch size {
 			case 1:
-				return func(d *scale.Decoder, p unsafe.Pointer) error {
-					v, err := d.U8()
-					*(*uint8)(p) = v
-					return err
-				}, nil
+				return storeRead((*scale.Decoder).U8), nil
 			case 2:
-				return func(d *scale.Decoder, p unsafe.Pointer) error {
-					v, err := d.U16()
-					*(*uint16)(p) = v
-					return err
-				}, nil
+				return storeRead((*scale.Decoder).U16), nil
 			case 4:
-				return func(d *scale.Decoder, p unsafe.Pointer) error {
-					v, err := d.U32()
-					*(*uint32)(p) = v
-					return err
-				}, nil
+				return storeRead((*scale.Decoder).U32), nil
 			}
 		}
 		return func(d *scale.Decoder, p unsafe.Pointer) error {
@@ -599,11 +563,7 @@ func (c *planCompiler) buildCompact(t *Type, gt reflect.Type) (decodeFn, error) 
 		return nil, err
 	}
 	if gt == typeUint128 {
-		return func(d *scale.Decoder, p unsafe.Pointer) error {
-			v, err := d.CompactU128()
-			*(*scale.Uint128)(p) = v
-			return err
-		}, nil
+		return storeRead((*scale.Decoder).CompactU128), nil
 	}
 	set := uintSetter(gt)
 	if set == nil {
@@ -837,6 +797,16 @@ func storeCompact[T uint8 | uint16 | uint32 | uint64](limit uint64, over func(ui
 			err = over(x)
 		}
 		*(*T)(p) = T(x) // truncated only when x exceeds limit, and then err is returned
+		return err
+	}
+}
+
+// storeRead decodes a value with read and stores it in a field of exactly its
+// type.
+func storeRead[T any](read func(*scale.Decoder) (T, error)) func(*scale.Decoder, unsafe.Pointer) error {
+	return func(d *scale.Decoder, p unsafe.Pointer) error {
+		v, err := read(d)
+		*(*T)(p) = v
 		return err
 	}
 }
