@@ -8,7 +8,7 @@
 // Chopsticks does not hold unknown, as on a real node. (Without --db, blocks are only in memory; the
 // in-memory limit is 500 blocks, beyond which the old behaviour returned garbage anyway.)
 'use strict';
-const Module = require('node:module');
+const { onBlockchain } = require('./lib/patch-blockchain.cjs');
 
 const GENESIS_HASH = '0x' + '45'.repeat(32);
 
@@ -18,15 +18,6 @@ function guard(Blockchain) {
     const known = hash == null || hash === GENESIS_HASH || hash === this.head.hash || this.blocksInMemory().some((b) => b.hash === hash);
     return known ? original.call(this, hash) : undefined;
   };
-  Blockchain.prototype.getBlock.pylonGuard = true;
 }
 
-// Patch the Blockchain class when Chopsticks itself loads it (loading chopsticks-core from here
-// first would change the module load order and triple the process's memory).
-const originalRequire = Module.prototype.require;
-Module.prototype.require = function require(id) {
-  const exported = originalRequire.apply(this, arguments);
-  const Blockchain = exported && typeof exported === 'object' ? exported.Blockchain : undefined;
-  if (typeof Blockchain === 'function' && Blockchain.prototype.getBlock && !Blockchain.prototype.getBlock.pylonGuard) guard(Blockchain);
-  return exported;
-};
+onBlockchain('genesis-guard', guard);

@@ -75,6 +75,11 @@ type Config struct {
 	// RepoRoot is the project root holding devnet/ ("" = found from the working directory).
 	RepoRoot string
 
+	// Preload names extra scripts Node loads into Chopsticks before it starts (node --require), after
+	// devnet/genesis-guard.cjs: test hooks that make Chopsticks misbehave on purpose. Relative paths
+	// are taken from the test's working directory.
+	Preload []string
+
 	StartTimeout time.Duration // system_health wait, default 60 s
 	Logger       *slog.Logger  // nil = discard
 }
@@ -267,15 +272,22 @@ func (d *Devnet) launch(ctx context.Context, node, chopsticks string, port int) 
 		return fmt.Errorf("devnet: %w", err)
 	}
 	defer logFile.Close() // the child holds its own descriptor
-	args := []string{
-		// The guard keeps unknown block hashes unknown (devnet/genesis-guard.cjs explains why).
-		"--require", filepath.Join(d.devnetDir, "genesis-guard.cjs"),
+	// The guard keeps unknown block hashes unknown (devnet/genesis-guard.cjs explains why).
+	args := []string{"--require", filepath.Join(d.devnetDir, "genesis-guard.cjs")}
+	for _, p := range d.cfg.Preload {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return fmt.Errorf("devnet: preload %s: %w", p, err)
+		}
+		args = append(args, "--require", abs)
+	}
+	args = append(args,
 		chopsticks,
 		"-c", "chopsticks.yml",
 		"--genesis", "genesis.json",
 		"--port", strconv.Itoa(port),
 		"--build-block-mode", string(d.Mode),
-	}
+	)
 	// The chain outlives the start context: Stop ends it.
 	cmd := exec.CommandContext(context.WithoutCancel(ctx), node, args...) //nolint:gosec // G204: node with paths this package built
 	cmd.Dir = d.Dir
