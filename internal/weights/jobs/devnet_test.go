@@ -158,6 +158,8 @@ func runSuite(t *testing.T, b backend) {
 		{"RestartRevealsWithTheStoredSalt", testRestartCommitted},
 		{"RestartCancelsJobsOfChangedIdentities", testRestartCancels},
 		{"ValidationAgainstTheChain", testValidation},
+		{"RetriesUntilTheChainAccepts", testRetriesUntilAccepted},
+		{"GivesUpAfterTheRetryAttempts", testGivesUp},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
 	}
@@ -981,4 +983,144 @@ func counter(t *testing.T, reg *prometheus.Registry, name string, labels map[str
 		}
 	}
 	return 0
+}
+
+// refuseWeights makes the chain refuse every neuron's weights — the stake
+// threshold raised above any stake the devnet holds — until the returned
+// function (also run at cleanup) restores the threshold it found.
+func refuseWeights(ctx context.Context, t *testing.T) (allow func()) {
+	t.Helper()
+	// Newer runtimes call the item StakeThreshold; the devnet's (spec 218)
+	// still has WeightsMinStake.
+	var (
+		raw     json.RawMessage
+		setter  string
+		lastErr error
+	)
+	for _, item := range [][2]string{
+		{"subtensorModule.stakeThreshold", "adminUtils.sudoSetStakeThreshold"},
+		{"subtensorModule.weightsMinStake", "adminUtils.sudoSetWeightsMinStake"},
+	} {
+		if raw, lastErr = dn.Oracle().Query(ctx, item[0]); lastErr == nil {
+			setter = item[1]
+			break
+		}
+	}
+	if setter == "" {
+		t.Fatalf("the runtime has no stake threshold for weights: %v", lastErr)
+	}
+	var was json.Number
+	if err := json.Unmarshal(raw, &was); err != nil {
+		t.Fatalf("stake threshold %s: %v", raw, err)
+	}
+	if _, err := dn.Sudo(ctx, setter, "1000000000000000000"); err != nil {
+		t.Fatal(err)
+	}
+	restored := false
+	allow = func() {
+		if restored {
+			return
+		}
+		restored = true
+		if _, err := dn.Sudo(context.Background(), setter, was.String()); err != nil {
+			t.Errorf("restoring the stake threshold %s: %v", was, err)
+		}
+	}
+	t.Cleanup(allow)
+	return allow
+}
+
+// failedAttempts counts the attempts the history records as failed and
+// retried.
+func failedAttempts(t *testing.T, h []store.Event) int {
+	t.Helper()
+	n := 0
+	for _, e := range h {
+		if e.Kind != store.EventError {
+			continue
+		}
+		var d errorDetail
+		if err := json.Unmarshal(e.Detail, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Outcome == "retry" {
+			n++
+		}
+	}
+	return n
+}
+
+// testRetriesUntilAccepted: the real runtime refuses the weights (not enough
+// stake) until the threshold is lowered again; the runner keeps retrying
+// with backoff inside the epoch, records each refusal with the chain's
+// reason, and the weights land once allowed.
+func testRetriesUntilAccepted(t *testing.T, b backend) {
+	ctx := ctxT(t)
+	sub, n, id := signer(t, b, plainSubnet, 1)
+	freshEpoch(ctx, t, sub, 8)
+	allow := refuseWeights(ctx, t)
+	svc := startService(t, b.newDB(t), nil, id)
+	w, _ := weightsFor(t, sub, 15)
+	acc := mustSubmit(ctx, t, svc, Request{Identity: id.Name, Weights: w})
+	refused := drive(ctx, t, svc.store, acc.Job.ID, func(j store.Job) bool { return j.Attempts >= 2 })
+	if refused.LastError == nil || refused.LastError.Message == "" {
+		t.Fatalf("job refused twice without a last error: %+v", refused)
+	}
+	t.Logf("the chain's refusal: %s (module %q)", refused.LastError.Message, refused.LastError.Module)
+	allow()
+	j := drive(ctx, t, svc.store, acc.Job.ID, final)
+	hist, err := svc.store.History(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Status != store.StatusLanded || j.Result == nil || j.Attempts < 3 {
+		t.Fatalf("job %s after %d attempts, result %+v%s", j.Status, j.Attempts, j.Result, historyText(hist))
+	}
+	if got := failedAttempts(t, hist); got != j.Attempts-1 {
+		t.Errorf("%d attempts, %d recorded as retried; want all but the last%s", j.Attempts, got, historyText(hist))
+	}
+	checkStored(ctx, t, sub, n.UID, j.Result.BlockHash, expected(t, sub, w), w)
+	if got := weightsSetEvents(ctx, t, sub.Netuid, n.UID, acc.Block, j.Result.Block); len(got) != 1 {
+		t.Errorf("WeightsSet events since the request: %v, want exactly one", got)
+	}
+	landed := counter(t, svc.reg, "pylon_weights_attempts_total", map[string]string{"mode": "set_weights", "outcome": "landed"})
+	all := 0.0
+	for _, outcome := range []string{attemptPoolRejected, attemptDispatch, attemptNotIncluded, attemptError} {
+		all += counter(t, svc.reg, "pylon_weights_attempts_total", map[string]string{"mode": "set_weights", "outcome": outcome})
+	}
+	if landed != 1 || all != float64(j.Attempts-1) {
+		t.Errorf("attempts_total: %v landed, %v failed; want 1 and %d", landed, all, j.Attempts-1)
+	}
+}
+
+// testGivesUp: with the chain refusing every attempt, the job ends failed
+// after PYLON_WEIGHTS_RETRY_ATTEMPTS attempts, saying so with the chain's
+// last reason, and nothing lands.
+func testGivesUp(t *testing.T, b backend) {
+	ctx := ctxT(t)
+	sub, n, id := signer(t, b, plainSubnet, 1)
+	freshEpoch(ctx, t, sub, 8)
+	refuseWeights(ctx, t)
+	const attempts = 3
+	svc := startService(t, b.newDB(t), func(o *Options) { o.RetryAttempts = attempts }, id)
+	w, _ := weightsFor(t, sub, 16)
+	acc := mustSubmit(ctx, t, svc, Request{Identity: id.Name, Weights: w})
+	j := await(ctx, t, svc.store, acc.Job.ID, func(j store.Job, _ []store.Event) bool { return j.Status.Final() })
+	hist, err := svc.store.History(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Status != store.StatusFailed || j.Attempts != attempts || j.Result != nil || j.LastError == nil ||
+		!strings.Contains(j.LastError.Message, fmt.Sprintf("gave up after %d attempts", attempts)) {
+		t.Fatalf("job %s after %d attempts, last error %+v%s", j.Status, j.Attempts, j.LastError, historyText(hist))
+	}
+	if got := failedAttempts(t, hist); got != attempts-1 {
+		t.Errorf("%d attempts recorded as retried, want %d%s", got, attempts-1, historyText(hist))
+	}
+	if got := weightsSetEvents(ctx, t, sub.Netuid, n.UID, acc.Block, headNumber(ctx, t)); len(got) != 0 {
+		t.Errorf("WeightsSet events of a job that gave up: %v", got)
+	}
+	if got := counter(t, svc.reg, "pylon_weights_jobs_total", map[string]string{"mode": "set_weights", "outcome": "failed"}); got != 1 {
+		t.Errorf("jobs_total{set_weights,failed} = %v", got)
+	}
 }
