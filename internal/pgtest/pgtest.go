@@ -44,7 +44,12 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
 
-// errNotInstalled marks the one condition that skips instead of failing.
+// RequiredEnv, when set to anything, turns the skip for a missing PostgreSQL
+// installation into a failure: CI sets it.
+const RequiredEnv = "PYLON_PGTEST_REQUIRED"
+
+// errNotInstalled marks the one condition that skips instead of failing
+// (unless RequiredEnv is set).
 var errNotInstalled = errors.New("pgtest: initdb not found (install the PostgreSQL server binaries; DEPENDENCIES.md §5)")
 
 var (
@@ -77,7 +82,8 @@ func Main(m *testing.M) (code int) {
 
 // NewDatabase creates an empty database in the package's cluster, starting the
 // cluster on first use, and returns its URL. The database is dropped when the
-// test ends. It skips the test when initdb is not installed.
+// test ends. It skips the test when initdb is not installed, or fails it when
+// RequiredEnv is set.
 func NewDatabase(tb testing.TB) string {
 	tb.Helper()
 	if !mainActive.Load() {
@@ -85,6 +91,10 @@ func NewDatabase(tb testing.TB) string {
 	}
 	c, err := shared(tb)
 	if errors.Is(err, errNotInstalled) {
+		// CI installs the server, so a skip there would hide a whole suite.
+		if os.Getenv(RequiredEnv) != "" {
+			tb.Fatalf("%v (%s is set)", err, RequiredEnv)
+		}
 		tb.Skip(err)
 	}
 	if err != nil {
