@@ -44,8 +44,9 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 )
 
-// RequiredEnv, when set to anything, turns the skip for a missing PostgreSQL
-// installation into a failure: CI sets it.
+// RequiredEnv names the environment variable that, when set to anything,
+// turns the skip for a missing PostgreSQL installation into a failure: CI
+// sets it.
 const RequiredEnv = "PYLON_PGTEST_REQUIRED"
 
 // errNotInstalled marks the one condition that skips instead of failing
