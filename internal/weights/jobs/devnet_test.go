@@ -179,6 +179,12 @@ func signer(t *testing.T, b backend, subnet, role int) (devnet.Subnet, devnet.Ne
 	t.Helper()
 	sub := world.Subnets[subnet]
 	n := sub.Neurons[1+role+3*b.slot]
+	return sub, n, identityOf(t, fmt.Sprintf("id-%s-%d-%d", b.name, subnet, role), sub, n)
+}
+
+// identityOf is an identity signing as neuron n of sub.
+func identityOf(t *testing.T, name string, sub devnet.Subnet, n devnet.Neuron) Identity {
+	t.Helper()
 	seed, err := hex.DecodeString(strings.TrimPrefix(n.HotkeySeed, "0x"))
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +196,7 @@ func signer(t *testing.T, b backend, subnet, role int) (devnet.Subnet, devnet.Ne
 	if kp.SS58() != n.Hotkey {
 		t.Fatalf("seed of uid %d gives %s, want %s", n.UID, kp.SS58(), n.Hotkey)
 	}
-	return sub, n, Identity{Name: fmt.Sprintf("id-%s-%d-%d", b.name, subnet, role), Netuid: sub.Netuid, Hotkey: kp}
+	return Identity{Name: name, Netuid: sub.Netuid, Hotkey: kp}
 }
 
 func openStore(t *testing.T, target string) store.Store {
@@ -1122,5 +1128,95 @@ func testGivesUp(t *testing.T, b backend) {
 	}
 	if got := counter(t, svc.reg, "pylon_weights_jobs_total", map[string]string{"mode": "set_weights", "outcome": "failed"}); got != 1 {
 		t.Errorf("jobs_total{set_weights,failed} = %v", got)
+	}
+}
+
+// TestValidationMatchesTheChain: the rules Prepare checks against the
+// subnet's hyperparameters are the runtime's own. With each hyperparameter
+// changed by sudo, the service refuses a vector naming the rule and the
+// module error it avoids; polkadot-js, sending the same uids and values
+// itself, sees the runtime fail with exactly that error; and a vector that
+// passes Prepare lands. The rules do not depend on the store, so one backend
+// runs it.
+func TestValidationMatchesTheChain(t *testing.T) {
+	ctx := ctxT(t)
+	sub := world.Subnets[plainSubnet]
+	n := sub.Neurons[len(sub.Neurons)-1] // no suite signer uses the last neuron
+	id := identityOf(t, "id-chain-rules", sub, n)
+	svc := startService(t, sqliteBackend.newDB(t), nil, id)
+	// byNeuron gives the first len(ws) neurons of the subnet the weights ws.
+	byNeuron := func(ws ...float64) map[string]float64 {
+		w := make(map[string]float64, len(ws))
+		for i, v := range ws {
+			w[sub.Neurons[i].Hotkey] = v
+		}
+		return w
+	}
+	// The subnet has 8 neurons, so min(min_allowed_weights, 8) counts.
+	cases := []struct {
+		name, item, setter string
+		value              uint64
+		refused, accepted  map[string]float64
+		is                 error
+		chainError         string
+	}{
+		{"min_allowed_weights", "subtensorModule.minAllowedWeights", "adminUtils.sudoSetMinAllowedWeights", 5,
+			byNeuron(1, 2, 3, 4), byNeuron(1, 2, 3, 4, 5), weights.ErrTooFewWeights, "WeightVecLengthIsLow"},
+		// 16384/65535 is just over a quarter: eight weights with one at 3
+		// (3/10 of the total) are refused, one at 2 (2/9) passes.
+		{"max_weight_limit", "subtensorModule.maxWeightsLimit", "adminUtils.sudoSetMaxWeightLimit", 16384,
+			byNeuron(3, 1, 1, 1, 1, 1, 1, 1), byNeuron(2, 1, 1, 1, 1, 1, 1, 1), weights.ErrMaxWeightExceeded, "MaxWeightExceeded"},
+		// The service raises its version key (0) to the subnet's, so only
+		// polkadot-js, sending 0 as a stale validator would, meets the rule.
+		{"weights_version_key", "subtensorModule.weightsVersionKey", "adminUtils.sudoSetWeightsVersionKey", 9,
+			nil, byNeuron(1, 2, 3, 4, 5, 6, 7, 8), nil, "IncorrectWeightVersionKey"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			raw, err := dn.Oracle().Query(ctx, c.item, sub.Netuid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var was json.Number
+			if err := json.Unmarshal(raw, &was); err != nil {
+				t.Fatalf("%s = %s: %v", c.item, raw, err)
+			}
+			if _, err := dn.Sudo(ctx, c.setter, sub.Netuid, c.value); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if _, err := dn.Sudo(context.Background(), c.setter, sub.Netuid, was.String()); err != nil {
+					t.Errorf("restoring %s to %s: %v", c.item, was, err)
+				}
+			})
+			refused := c.refused
+			if refused != nil {
+				_, err := svc.Submit(ctx, Request{Identity: id.Name, Weights: refused, Mode: store.ModeNow})
+				var ve *weights.ValidationError
+				if !errors.As(err, &ve) || !errors.Is(err, c.is) || ve.Chain != c.chainError || !strings.Contains(ve.Message, c.name) {
+					t.Fatalf("%s = %d: submit gave %v, want a refusal naming %s (%s)", c.name, c.value, err, c.name, c.chainError)
+				}
+			} else {
+				refused = c.accepted
+			}
+			// The runtime's verdict on the same vector, sent by polkadot-js.
+			norm := expected(t, sub, refused)
+			res, err := dn.Tx(ctx, n.HotkeySeed, "subtensorModule.setWeights", sub.Netuid, norm.UIDs, norm.Values, 0)
+			if err == nil || !strings.Contains(err.Error(), "subtensorModule."+c.chainError) {
+				t.Fatalf("%s = %d: polkadot-js setWeights(%s) gave %+v, %v; want the runtime to fail with %s", c.name, c.value, norm, res, err, c.chainError)
+			}
+			acc, err := svc.Submit(ctx, Request{Identity: id.Name, Weights: c.accepted, Mode: store.ModeNow})
+			if err != nil {
+				t.Fatalf("%s = %d: %v", c.name, c.value, err)
+			}
+			if c.is == nil && acc.Plan.VersionKey != c.value {
+				t.Errorf("version key %d, want the subnet's %d", acc.Plan.VersionKey, c.value)
+			}
+			j := drive(ctx, t, svc.store, acc.Job.ID, final)
+			if j.Status != store.StatusLanded {
+				t.Fatalf("%s = %d: job %s, %+v", c.name, c.value, j.Status, j.LastError)
+			}
+			checkStored(ctx, t, sub, n.UID, j.Result.BlockHash, expected(t, sub, c.accepted), c.accepted)
+		})
 	}
 }
