@@ -178,6 +178,21 @@ func TestWriteRouteSpellings(t *testing.T) {
 	if p := problem(t, a); a.status != http.StatusBadRequest || !strings.Contains(p.Detail, "weights") {
 		t.Errorf("bad body: %d %s", a.status, a.body)
 	}
+	// Every kind of bad weights is a 400 whose detail names the problem, before the chain is asked to do anything.
+	hk := s0.Neurons[1].Hotkey
+	for _, c := range []struct{ body, want string }{
+		{fmt.Sprintf(`{"weights": {%q: 1e999}}`, hk), "1e999"},
+		{fmt.Sprintf(`{"weights": {%q: -1}}`, hk), "negative"},
+		{fmt.Sprintf(`{"weights": {%q: 0}}`, hk), "zero"},
+		{`{"weights": {}}`, "no weights"},
+		{`{"weights": {"5NotAnAddress": 1}}`, "SS58"},
+		{`{"weights": {"5NotAnAddress": 1`, "JSON"},
+	} {
+		a := send(t, http.MethodPut, s.URL+fmt.Sprintf("/api/v1/identity/sn1/subnet/%d/weights?dry_run=true", s0.Netuid), sn1Tok, c.body)
+		if p := problem(t, a); a.status != http.StatusBadRequest || !strings.Contains(p.Detail+fmt.Sprint(p.Errors), c.want) {
+			t.Errorf("PUT %s: %d %s, want a 400 saying %q", c.body, a.status, a.body, c.want)
+		}
+	}
 	// The identity guard applies: another identity's token is refused, a wrong netuid redirects.
 	if a := send(t, http.MethodPut, s.URL+fmt.Sprintf("/api/v1/identity/sn1/subnet/%d/weights?dry_run=true", s0.Netuid), sn2Tok, w); a.status != http.StatusForbidden {
 		t.Errorf("sn2's token on sn1's route: %d", a.status)
