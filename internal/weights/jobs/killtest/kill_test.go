@@ -1,7 +1,8 @@
 // Package killtest kills the real pylon binary in the middle of weights jobs
-// and restarts it on the same SQLite file, against the devnet, to show that
-// the weights land exactly once. It holds tests only, with a devnet of its
-// own: the chain stays short and independent of the runner suite's.
+// and restarts it on the same database — an SQLite file, then a PostgreSQL
+// database — against the devnet, to show that the weights land exactly once.
+// It holds tests only, with a devnet of its own: the chain stays short and
+// independent of the runner suite's.
 package killtest
 
 import (
@@ -23,6 +24,8 @@ import (
 	"github.com/pylon-go/pylon"
 	"github.com/pylon-go/pylon/internal/devnet"
 	"github.com/pylon-go/pylon/internal/keys"
+	"github.com/pylon-go/pylon/internal/pgtest"
+	"github.com/pylon-go/pylon/internal/store"
 	"github.com/pylon-go/pylon/internal/weights"
 )
 
@@ -41,23 +44,89 @@ var (
 	bin   string
 )
 
-func TestMain(m *testing.M) {
-	os.Exit(devnet.RunTests(m, devnet.Config{}, func(ctx context.Context, d *devnet.Devnet) error {
-		dir, err := os.MkdirTemp("", "pylon-killtest-")
-		if err != nil {
-			return err
+func TestMain(m *testing.M) { os.Exit(testMain(m)) }
+
+func testMain(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "pylon-killtest-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	bin = filepath.Join(dir, "pylon")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/pylon-go/pylon/cmd/pylon")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		return 1
+	}
+	d, err := devnet.Start(ctx, devnet.Config{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() {
+		if err := d.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
 		}
-		bin = filepath.Join(dir, "pylon")
-		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/pylon-go/pylon/cmd/pylon")
-		if out, err := build.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build: %w\n%s", err, out)
-		}
-		w, err := d.Bootstrap(ctx, devnet.Options{Neurons: 4, Axons: 1, Subnets: []devnet.SubnetOptions{
-			{CommitReveal: false, Tempo: tempo, WeightsRateLimit: rateLimit},
-		}})
-		dn, world = d, w
-		return err
-	}))
+	}()
+	// Two neurons per database backend, and uid 0 for no one.
+	w, err := d.Bootstrap(ctx, devnet.Options{Neurons: 1 + 2*len(backends), Axons: 1, Subnets: []devnet.SubnetOptions{
+		{CommitReveal: false, Tempo: tempo, WeightsRateLimit: rateLimit},
+	}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bootstrap:", err)
+		return 1
+	}
+	dn, world = d, w
+	return pgtest.Main(m)
+}
+
+// backend is one job store the binary can run on.
+type backend struct {
+	name string
+	// first is the index of the first of the backend's two neurons, so the
+	// runs on one chain do not share hotkeys (and their rate limits).
+	first int
+	// setting is the variable that points the binary at a database.
+	setting string
+	// database returns a fresh database (store.Open's target).
+	database func(t *testing.T, dir string) string
+}
+
+var backends = []backend{
+	{"sqlite", 1, "PYLON_DATABASE_PATH", func(_ *testing.T, dir string) string { return filepath.Join(dir, "pylon.db") }},
+	{"postgres", 3, "PYLON_DATABASE_URL", func(t *testing.T, _ string) string { return pgtest.NewDatabase(t) }},
+}
+
+// fresh returns a fresh database: its setting for the binary and its target.
+func (b backend) fresh(t *testing.T, dir string) (setting, target string) {
+	target = b.database(t, dir)
+	return b.setting + "=" + target, target
+}
+
+// storedStatus reads the job's status from the database itself, so the test
+// knows the binary kept its jobs in this backend.
+func storedStatus(ctx context.Context, t *testing.T, target, id string) store.Status {
+	t.Helper()
+	st, err := store.Open(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Close() }()
+	j, err := st.Get(ctx, id)
+	if err != nil {
+		t.Fatalf("job %s in the database: %v", id, err)
+	}
+	return j.Status
+}
+
+// eachBackend runs test once per job store.
+func eachBackend(t *testing.T, test func(t *testing.T, b backend)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { test(t, b) })
+	}
 }
 
 type logs struct {
@@ -84,9 +153,9 @@ type process struct {
 	log *logs
 }
 
-// start runs the binary for identity "v" (the given neuron) on the SQLite
-// file in dir.
-func start(ctx context.Context, t *testing.T, dir string, sub devnet.Subnet, n devnet.Neuron) *process {
+// start runs the binary in dir for identity "v" (the given neuron) on the
+// database that the setting db names.
+func start(ctx context.Context, t *testing.T, dir, db string, sub devnet.Subnet, n devnet.Neuron) *process {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, "none.env"), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -101,7 +170,7 @@ func start(ctx context.Context, t *testing.T, dir string, sub devnet.Subnet, n d
 			`PYLON_IDENTITIES=["v"]`, "PYLON_ID_V_WALLET_NAME=" + n.Wallet, "PYLON_ID_V_HOTKEY_NAME=" + n.HotkeyName,
 			fmt.Sprintf("PYLON_ID_V_NETUID=%d", sub.Netuid), "PYLON_ID_V_TOKEN=" + token,
 			"PYLON_OPEN_ACCESS_TOKEN=open-" + token,
-			"PYLON_DATABASE_PATH=" + filepath.Join(dir, "pylon.db"),
+			db,
 			"PYLON_WEIGHTS_RETRY_DELAY_SECONDS=0.2", "PYLON_LOG_FORMAT=json",
 		},
 	})
@@ -316,12 +385,15 @@ func inPool(ctx context.Context, t *testing.T, pub [32]byte) bool {
 // (SIGKILL) while the newer job waits; a new process on the same database
 // resumes it; once blocks come, the newer weights land exactly once and the
 // older ones never.
-func TestKilledBeforeSubmitting(t *testing.T) {
+func TestKilledBeforeSubmitting(t *testing.T) { eachBackend(t, killedBeforeSubmitting) }
+
+func killedBeforeSubmitting(t *testing.T, b backend) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	sub := world.Subnets[0]
-	n := sub.Neurons[1]
+	n := sub.Neurons[b.first]
 	dir := t.TempDir()
+	db, target := b.fresh(t, dir)
 
 	// Weights set by someone else with the same hotkey (polkadot-js) start the
 	// rate limit — once the registration's own LastUpdate allows them.
@@ -335,7 +407,7 @@ func TestKilledBeforeSubmitting(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p1 := start(ctx, t, dir, sub, n)
+	p1 := start(ctx, t, dir, db, sub, n)
 	older, _, err := p1.c.PutWeights(ctx, weightsFor(sub, 1))
 	if err != nil {
 		t.Fatal(err)
@@ -352,7 +424,7 @@ func TestKilledBeforeSubmitting(t *testing.T) {
 	}
 	p1.kill(t)
 
-	p2 := start(ctx, t, dir, sub, n)
+	p2 := start(ctx, t, dir, db, sub, n)
 	j := p2.drive(ctx, t, newer.JobID)
 	if j.Status != "landed" || j.Result == nil || count(j, "submitted") != 1 || j.Attempts != 1 {
 		b, _ := json.Marshal(j)
@@ -372,6 +444,9 @@ func TestKilledBeforeSubmitting(t *testing.T) {
 		t.Errorf("WeightsSet of uid %d after the first weights: blocks %v, want exactly %d", n.UID, got, j.Result.Block)
 	}
 	checkStored(ctx, t, sub, n.UID, j.Result.BlockHash, wNew)
+	if got := storedStatus(ctx, t, target, newer.JobID); got != store.StatusLanded {
+		t.Errorf("the %s database says the job is %s", b.name, got)
+	}
 	if st, _, err := p2.c.WeightsStatus(ctx, int64(j.Result.Block)); err != nil || !st.WeightsSubmitted {
 		t.Errorf("status: %+v, %v", st, err)
 	}
@@ -381,11 +456,13 @@ func TestKilledBeforeSubmitting(t *testing.T) {
 // (SIGKILL) before any block includes it; the extrinsic waits in the node's
 // pool. The restarted service finds it recorded as sent, looks for it in
 // blocks instead of sending again, and the weights land exactly once.
-func TestKilledAfterSubmitting(t *testing.T) {
+func TestKilledAfterSubmitting(t *testing.T) { eachBackend(t, killedAfterSubmitting) }
+
+func killedAfterSubmitting(t *testing.T, b backend) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	sub := world.Subnets[0]
-	n := sub.Neurons[2]
+	n := sub.Neurons[b.first+1]
 	seed, err := hex.DecodeString(strings.TrimPrefix(n.HotkeySeed, "0x"))
 	if err != nil {
 		t.Fatal(err)
@@ -395,10 +472,11 @@ func TestKilledAfterSubmitting(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	db, target := b.fresh(t, dir)
 	freshEpoch(ctx, t, sub, 3*rateLimit)
 	from := head(ctx, t)
 
-	p1 := start(ctx, t, dir, sub, n)
+	p1 := start(ctx, t, dir, db, sub, n)
 	w := weightsFor(sub, 3)
 	put, _, err := p1.c.PutWeights(ctx, w)
 	if err != nil {
@@ -433,7 +511,7 @@ func TestKilledAfterSubmitting(t *testing.T) {
 		t.Fatal("the extrinsic left the pool")
 	}
 
-	p2 := start(ctx, t, dir, sub, n)
+	p2 := start(ctx, t, dir, db, sub, n)
 	j := p2.drive(ctx, t, put.JobID)
 	if j.Status != "landed" || count(j, "submitted") != 1 || !has("tracking")(j) || j.Attempts != 1 {
 		t.Fatalf("job after the restart: %s", mustJSON(t, j))
@@ -442,6 +520,9 @@ func TestKilledAfterSubmitting(t *testing.T) {
 		t.Errorf("WeightsSet of uid %d: blocks %v, want exactly %d", n.UID, got, j.Result.Block)
 	}
 	checkStored(ctx, t, sub, n.UID, j.Result.BlockHash, w)
+	if got := storedStatus(ctx, t, target, put.JobID); got != store.StatusLanded {
+		t.Errorf("the %s database says the job is %s", b.name, got)
+	}
 }
 
 func mustJSON(t *testing.T, v any) []byte {
