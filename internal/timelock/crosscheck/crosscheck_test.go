@@ -65,11 +65,18 @@ type commitV1Req struct {
 	Hotkey       string   `json:"hotkey"`
 }
 
+type commitmentReq struct {
+	Data              string  `json:"data"`
+	BlocksUntilReveal uint64  `json:"blocks_until_reveal"`
+	BlockTime         float64 `json:"block_time"`
+}
+
 type request struct {
-	Decrypt        []decryptReq  `json:"decrypt"`
-	EncryptAtRound []encryptReq  `json:"encrypt_at_round"`
-	CommitV2       []commitReq   `json:"commit_v2"`
-	CommitV1       []commitV1Req `json:"commit_v1"`
+	Decrypt        []decryptReq    `json:"decrypt"`
+	EncryptAtRound []encryptReq    `json:"encrypt_at_round"`
+	CommitV2       []commitReq     `json:"commit_v2"`
+	CommitV1       []commitV1Req   `json:"commit_v1"`
+	Commitment     []commitmentReq `json:"commitment"`
 }
 
 type commitAnswer struct {
@@ -92,8 +99,9 @@ type answer struct {
 		WrappedRound uint64 `json:"wrapped_round"`
 		Error        string `json:"error"`
 	} `json:"encrypt_at_round"`
-	CommitV2 []commitAnswer `json:"commit_v2"`
-	CommitV1 []commitAnswer `json:"commit_v1"`
+	CommitV2   []commitAnswer `json:"commit_v2"`
+	CommitV1   []commitAnswer `json:"commit_v1"`
+	Commitment []commitAnswer `json:"commitment"`
 }
 
 type vectors struct {
@@ -374,6 +382,50 @@ func TestReferenceLegacyRound(t *testing.T) {
 		}
 		if n := len(mustHex(t, got.Ciphertext)); n != len(goPayload)+timelock.Overhead {
 			t.Errorf("%s: reference commit is %d bytes, Go payload+overhead is %d", c.name, n, len(goPayload)+timelock.Overhead)
+		}
+	}
+}
+
+// TestReferenceCommitment checks the timelocked commitment against
+// bittensor-drand 2.0.0 get_encrypted_commitment (the SDK's
+// set_reveal_commitment): its ciphertext is EncodeCommitment's plaintext plus
+// the tle overhead — strings of 63 and 64 bytes straddle the one- and
+// two-byte compact length prefix, so the prefix is pinned, not just the
+// body — and its round is the one RoundForBlock gives for the reveal block.
+func TestReferenceCommitment(t *testing.T) {
+	data := []string{"", "a", "hello world", strings.Repeat("x", 63), strings.Repeat("x", 64), strings.Repeat("é", 40), strings.Repeat("z", 1000)}
+	cases := []struct {
+		blocks    uint64
+		blockTime float64
+	}{{0, 12}, {100, 12}, {360, 12}, {7, 0.25}}
+	var req request
+	for i, d := range data {
+		c := cases[i%len(cases)]
+		req.Commitment = append(req.Commitment, commitmentReq{Data: d, BlocksUntilReveal: c.blocks, BlockTime: c.blockTime})
+	}
+	ans := runReference(t, EnvPython, req)
+	q := timelock.Quicknet()
+	for i, d := range data {
+		got, c := ans.Commitment[i], req.Commitment[i]
+		if got.Error != "" {
+			t.Errorf("%d-byte commitment: reference error %s", len(d), got.Error)
+			continue
+		}
+		plain := timelock.EncodeCommitment(d)
+		if n := len(mustHex(t, got.Ciphertext)); n != len(plain)+timelock.Overhead {
+			t.Errorf("%d-byte commitment: reference ciphertext is %d bytes, Go plaintext+overhead is %d", len(d), n, len(plain)+timelock.Overhead)
+		}
+		if back, err := timelock.DecodeCommitment(plain); err != nil || back != d {
+			t.Errorf("%d-byte commitment: decodes to %q, %v", len(d), back, err)
+		}
+		bt := time.Duration(c.BlockTime * float64(time.Second))
+		lo := q.RoundForBlock(0, c.BlocksUntilReveal, bt, time.Unix(0, got.BeforeNs))
+		hi := q.RoundForBlock(0, c.BlocksUntilReveal, bt, time.Unix(0, got.AfterNs))
+		if got.Round < lo || got.Round > hi {
+			t.Errorf("%d-byte commitment, %d blocks of %gs: reference round %d, Go brackets it in [%d, %d]", len(d), c.BlocksUntilReveal, c.BlockTime, got.Round, lo, hi)
+		} else {
+			t.Logf("%d-byte commitment, %d blocks of %gs: %d bytes, reference round %d, Go [%d, %d]",
+				len(d), c.BlocksUntilReveal, c.BlockTime, len(plain)+timelock.Overhead, got.Round, lo, hi)
 		}
 	}
 }

@@ -15,7 +15,8 @@ Request:
                   "reveal_period": int, "block_time": float, "hotkey": hex}, ...],
    "commit_v1": [{"uids": [...], "weights": [...], "version_key": int,
                   "tempo": int, "current_block": int, "netuid": int,
-                  "reveal_period": int, "block_time": float, "hotkey": hex}, ...]}
+                  "reveal_period": int, "block_time": float, "hotkey": hex}, ...],
+   "commitment": [{"data": str, "blocks_until_reveal": int, "block_time": float}, ...]}
 commit_v2 needs bittensor-drand 2.x, commit_v1 (the legacy epoch formula) 1.x.
 Answer: the same keys, one result per item, in order; a failing item carries
 {"error": text} instead of its result.
@@ -121,10 +122,18 @@ def commit_v1(item):
     return {"ciphertext": bytes(ct).hex(), "round": rnd, "before_ns": before, "after_ns": after}
 
 
+def commitment(item):
+    before = time.time_ns()
+    ct, rnd = bd.get_encrypted_commitment(item["data"], item["blocks_until_reveal"], item["block_time"])
+    after = time.time_ns()
+    return {"ciphertext": bytes(ct).hex(), "round": rnd, "before_ns": before, "after_ns": after}
+
+
 def main():
     req = json.load(sys.stdin)
     out = {"reference": f"bittensor-drand {metadata.version('bittensor-drand')}"}
-    for key, fn in (("decrypt", decrypt), ("encrypt_at_round", encrypt_at_round), ("commit_v2", commit_v2), ("commit_v1", commit_v1)):
+    for key, fn in (("decrypt", decrypt), ("encrypt_at_round", encrypt_at_round), ("commit_v2", commit_v2), ("commit_v1", commit_v1),
+                    ("commitment", commitment)):
         out[key] = [run(fn, item) for item in req.get(key) or []]
     json.dump(out, sys.stdout)
 
