@@ -68,8 +68,9 @@ FUZZ_TARGETS := internal/chain/scale:FuzzDecoder \
 fuzz: deps ## run every fuzz target for FUZZTIME (default 10s) each
 	for t in $(FUZZ_TARGETS); do $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "./$${t%%:*}"; done
 
-crosscheck: deps ## timelock against the Rust reference (bittensor-drand wheels from PyPI; needs python3 with venv)
+crosscheck: deps ## timelock against the Rust reference (bittensor-drand) and the weights vectors against the SDK (bittensor), wheels from PyPI; needs python3 with venv
 	bash internal/timelock/crosscheck/run.sh
+	bash internal/weights/testdata/run_sdk_check.sh
 
 lint: ## golangci-lint (see .golangci.yml)
 	golangci-lint run ./...
