@@ -222,7 +222,13 @@ func StartT(tb testing.TB, cfg Config) *Devnet {
 
 // RunTests is the body of a TestMain: it starts a devnet, runs setup (e.g. Bootstrap), runs the
 // tests and stops the devnet, also when setup panics. It returns the exit code for os.Exit.
-func RunTests(m *testing.M, cfg Config, setup func(ctx context.Context, d *Devnet) error) (code int) {
+func RunTests(m *testing.M, cfg Config, setup func(ctx context.Context, d *Devnet) error) int {
+	return Main(cfg, setup, m.Run)
+}
+
+// Main is RunTests for a TestMain that wraps m.Run in something of its own (e.g. pgtest.Main): run
+// runs the tests and returns their exit code.
+func Main(cfg Config, setup func(ctx context.Context, d *Devnet) error, run func() int) (code int) {
 	ctx := context.Background()
 	d, err := Start(ctx, cfg)
 	if err != nil {
@@ -240,7 +246,7 @@ func RunTests(m *testing.M, cfg Config, setup func(ctx context.Context, d *Devne
 			return 1
 		}
 	}
-	return m.Run()
+	return run()
 }
 
 func chainSpecPath(cfg Config) (string, error) {

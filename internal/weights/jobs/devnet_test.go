@@ -55,40 +55,29 @@ const (
 func TestMain(m *testing.M) { os.Exit(testMain(m)) }
 
 func testMain(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	d, err := devnet.Start(ctx, devnet.Config{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() {
-		if err := d.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
+	return devnet.Main(devnet.Config{}, func(ctx context.Context, d *devnet.Devnet) error {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		dn = d
+		var err error
+		world, err = d.Bootstrap(ctx, devnet.Options{Neurons: 8, Axons: 1, Subnets: []devnet.SubnetOptions{
+			{CommitReveal: false}, {CommitReveal: true}, {CommitReveal: false, WeightsRateLimit: rlLimit},
+		}})
+		if err != nil {
+			return fmt.Errorf("bootstrap: %w", err)
 		}
-	}()
-	dn = d
-	world, err = d.Bootstrap(ctx, devnet.Options{Neurons: 8, Axons: 1, Subnets: []devnet.SubnetOptions{
-		{CommitReveal: false}, {CommitReveal: true}, {CommitReveal: false, WeightsRateLimit: rlLimit},
-	}})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bootstrap:", err)
-		return 1
-	}
-	if err := permitsForAll(ctx, d); err != nil {
-		fmt.Fprintln(os.Stderr, "permits:", err)
-		return 1
-	}
-	if chainC, err = chain.Dial(ctx, []string{d.URL}, chain.Options{ReadyBlocks: -1, BlockTime: time.Second}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = chainC.Close() }()
-	if subC, err = subtensor.New(chainC, subtensor.Options{}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return pgtest.Main(m)
+		if err := permitsForAll(ctx, d); err != nil {
+			return fmt.Errorf("permits: %w", err)
+		}
+		if chainC, err = chain.Dial(ctx, []string{d.URL}, chain.Options{ReadyBlocks: -1, BlockTime: time.Second}); err != nil {
+			return err
+		}
+		subC, err = subtensor.New(chainC, subtensor.Options{})
+		return err
+	}, func() int {
+		defer func() { _ = chainC.Close() }()
+		return pgtest.Main(m)
+	})
 }
 
 // permitsForAll lets every neuron hold a validator permit (the bootstrap
@@ -424,6 +413,18 @@ func await(ctx context.Context, t *testing.T, st store.Store, id string, cond fu
 
 func final(j store.Job) bool { return j.Status.Final() }
 
+// awaitFinal waits, without making blocks, until the job is final, and
+// returns it with its history.
+func awaitFinal(ctx context.Context, t *testing.T, st store.Store, id string) (store.Job, []store.Event) {
+	t.Helper()
+	j := await(ctx, t, st, id, func(j store.Job, _ []store.Event) bool { return final(j) })
+	hist, err := st.History(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j, hist
+}
+
 func historyText(h []store.Event) string {
 	var b strings.Builder
 	for _, e := range h {
@@ -737,11 +738,7 @@ func testExpired(t *testing.T, b backend) {
 	})
 	w2, _ := weightsFor(t, sub, 9)
 	acc := mustSubmit(ctx, t, svc, Request{Identity: id.Name, Weights: w2})
-	j := await(ctx, t, svc.store, acc.Job.ID, func(j store.Job, _ []store.Event) bool { return j.Status.Final() })
-	hist, err := svc.store.History(ctx, j.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j, hist := awaitFinal(ctx, t, svc.store, acc.Job.ID)
 	if j.Status != store.StatusExpired || hasEvent(hist, store.EventSubmitted) || j.Attempts != 0 ||
 		!strings.Contains(historyText(hist), "rate limit") || !strings.Contains(historyText(hist), "epoch ends") {
 		t.Errorf("job %s after %d attempts%s", j.Status, j.Attempts, historyText(hist))
@@ -771,11 +768,7 @@ func testModeNow(t *testing.T, b backend) {
 	freshEpoch(ctx, t, sub, 2*rlLimit+4)
 	first := landFirst(ctx, t, svc, id, w1)
 	acc = mustSubmit(ctx, t, svc, Request{Identity: id.Name, Weights: w1, Mode: store.ModeNow})
-	j = await(ctx, t, svc.store, acc.Job.ID, func(j store.Job, _ []store.Event) bool { return j.Status.Final() })
-	hist, err := svc.store.History(ctx, j.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j, hist := awaitFinal(ctx, t, svc.store, acc.Job.ID)
 	if j.Status != store.StatusFailed || hasEvent(hist, store.EventSubmitted) || j.LastError == nil ||
 		!strings.Contains(j.LastError.Message, fmt.Sprint(first.Result.Block+rlLimit)) {
 		t.Errorf("mode=now within the rate limit: %s %+v%s", j.Status, j.LastError, historyText(hist))
@@ -904,11 +897,7 @@ func testRestartCancels(t *testing.T, b backend) {
 		job  string
 		want string
 	}{{gone.ID, "no longer configured"}, {moved.ID, "now serves subnet"}, {rekeyed.ID, "now signs with hotkey"}} {
-		j := await(ctx, t, svc.store, c.job, func(j store.Job, _ []store.Event) bool { return j.Status.Final() })
-		hist, err := svc.store.History(ctx, j.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		j, hist := awaitFinal(ctx, t, svc.store, c.job)
 		if j.Status != store.StatusCancelled || !strings.Contains(historyText(hist), c.want) {
 			t.Errorf("job of %s: %s%s", j.Identity, j.Status, historyText(hist))
 		}
@@ -1111,11 +1100,7 @@ func testGivesUp(t *testing.T, b backend) {
 	svc := startService(t, b.newDB(t), func(o *Options) { o.RetryAttempts = attempts }, id)
 	w, _ := weightsFor(t, sub, 16)
 	acc := mustSubmit(ctx, t, svc, Request{Identity: id.Name, Weights: w})
-	j := await(ctx, t, svc.store, acc.Job.ID, func(j store.Job, _ []store.Event) bool { return j.Status.Final() })
-	hist, err := svc.store.History(ctx, j.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	j, hist := awaitFinal(ctx, t, svc.store, acc.Job.ID)
 	if j.Status != store.StatusFailed || j.Attempts != attempts || j.Result != nil || j.LastError == nil ||
 		!strings.Contains(j.LastError.Message, fmt.Sprintf("gave up after %d attempts", attempts)) {
 		t.Fatalf("job %s after %d attempts, last error %+v%s", j.Status, j.Attempts, j.LastError, historyText(hist))

@@ -47,40 +47,26 @@ var (
 func TestMain(m *testing.M) { os.Exit(testMain(m)) }
 
 func testMain(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	dir, err := os.MkdirTemp("", "pylon-killtest-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() { _ = os.RemoveAll(dir) }()
-	bin = filepath.Join(dir, "pylon")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/pylon-go/pylon/cmd/pylon")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		return 1
-	}
-	d, err := devnet.Start(ctx, devnet.Config{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer func() {
-		if err := d.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
+	return devnet.Main(devnet.Config{}, func(ctx context.Context, d *devnet.Devnet) error {
+		dir, err := os.MkdirTemp("", "pylon-killtest-")
+		if err != nil {
+			return err
 		}
-	}()
-	// Two neurons per database backend, and uid 0 for no one.
-	w, err := d.Bootstrap(ctx, devnet.Options{Neurons: 1 + 2*len(backends), Axons: 1, Subnets: []devnet.SubnetOptions{
-		{CommitReveal: false, Tempo: tempo, WeightsRateLimit: rateLimit},
-	}})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bootstrap:", err)
-		return 1
-	}
-	dn, world = d, w
-	return pgtest.Main(m)
+		bin = filepath.Join(dir, "pylon")
+		build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/pylon-go/pylon/cmd/pylon")
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build: %w\n%s", err, out)
+		}
+		// Two neurons per database backend, and uid 0 for no one.
+		w, err := d.Bootstrap(ctx, devnet.Options{Neurons: 1 + 2*len(backends), Axons: 1, Subnets: []devnet.SubnetOptions{
+			{CommitReveal: false, Tempo: tempo, WeightsRateLimit: rateLimit},
+		}})
+		dn, world = d, w
+		return err
+	}, func() int {
+		defer func() { _ = os.RemoveAll(filepath.Dir(bin)) }()
+		return pgtest.Main(m)
+	})
 }
 
 // backend is one job store the binary can run on.
